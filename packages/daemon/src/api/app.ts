@@ -1,0 +1,47 @@
+import { ApiError } from "@minicloud/shared";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import type { Logger } from "pino";
+import type { AppService } from "../apps/service.ts";
+import type { Runtime } from "../runtime/runtime.ts";
+import type { Store } from "../store/store.ts";
+import type { ApiEnv } from "./env.ts";
+import { auth } from "./middleware/auth.ts";
+import { problemResponse, toApiError } from "./problem.ts";
+import { appRoutes } from "./routes/apps.ts";
+import { healthRoute, systemRoutes } from "./routes/system.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ApiDeps {
+  store: Store;
+  runtime: Runtime;
+  apps: AppService;
+  logger: Logger;
+}
+
+/** The whole HTTP API; served unchanged on the Unix socket and on TCP (the transport is a binding). */
+export function createApi(deps: ApiDeps) {
+  const api = new Hono<ApiEnv>();
+  api.use(requestId());
+  api.onError((error, c) => {
+    const apiError = toApiError(error);
+    if (apiError.code === "internal") deps.logger.error({ err: error, requestId: c.get("requestId") }, "request failed");
+    return problemResponse(c, apiError);
+  });
+  api.notFound((c) => problemResponse(c, new ApiError("not_found", `no route ${c.req.method} ${c.req.path} — see GET /v1/openapi.json`)));
+
+  api.route("/", healthRoute(deps.runtime));
+  api.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => problemResponse(c, new ApiError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`)),
+    }),
+  );
+  api.use("/v1/*", auth(deps.store));
+  api.route("/", systemRoutes());
+  api.route("/", appRoutes(deps.apps));
+  return api;
+}

@@ -1,0 +1,39 @@
+import { ApiError } from "@minicloud/shared";
+import { createMiddleware } from "hono/factory";
+import { keyId, keyMatches } from "../../keys/api-keys.ts";
+import type { Store } from "../../store/store.ts";
+import type { ApiEnv, Principal } from "../env.ts";
+
+export const DEFAULT_TENANT = "default";
+
+/**
+ * Who is calling. The Unix socket is admin (its file mode is the access control); TCP needs a
+ * Bearer key, looked up by its id and compared by hash in constant time.
+ */
+export function auth(store: Store) {
+  return createMiddleware<ApiEnv>(async function authenticate(c, next) {
+    c.set("principal", c.env.transport === "unix" ? socketAdmin() : resolveKey(store, c.req.header("authorization")));
+    await next();
+  });
+}
+
+function socketAdmin(): Principal {
+  return { role: "admin", tenant: DEFAULT_TENANT, keyId: null };
+}
+
+function resolveKey(store: Store, header: string | undefined): Principal {
+  const key = /^Bearer (\S+)$/.exec(header ?? "")?.[1];
+  if (!key) throw new ApiError("unauthorized", "an API key is required: send `Authorization: Bearer <key>` (mc login --api-key KEY)");
+  const id = keyId(key);
+  const record = id ? store.state.keys.find((k) => k.id === id) : undefined;
+  if (!record || !keyMatches(key, record.hash))
+    throw new ApiError("unauthorized", "the API key is not valid — check it, or create a new one with `mc keys create`");
+  if (record.revokedAt) throw new ApiError("unauthorized", "the API key was revoked — create a new one with `mc keys create`");
+  return { role: record.role, tenant: record.tenant, keyId: record.id };
+}
+
+/** The tenant a request acts on: a tenant key's own, or for an admin `?tenant=` else `default`. */
+export function scopedTenant(principal: Principal, requested: string | undefined): string {
+  if (principal.role === "tenant") return principal.tenant;
+  return requested ?? DEFAULT_TENANT;
+}

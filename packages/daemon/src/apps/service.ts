@@ -1,0 +1,238 @@
+import { randomBytes } from "node:crypto";
+import { PassThrough, type Readable } from "node:stream";
+import { ApiError, type App, type AppSpec } from "@minicloud/shared";
+import type { Logger } from "pino";
+import type { KeyedMutex } from "../common/keyed-mutex.ts";
+import { ImageNotFoundError, type Runtime, type RuntimeInstance } from "../runtime/runtime.ts";
+import type { AppRecord, InstanceRecord } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
+import { probeHttp, waitHealthy } from "./health.ts";
+import { type InstanceObservation, toAppView } from "./view.ts";
+
+export interface AppServiceDeps {
+  store: Store;
+  runtime: Runtime;
+  tenantLocks: KeyedMutex;
+  healthTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface ObserveOptions {
+  /** Probe health and read CPU/memory per instance (slower; for `status`). */
+  detailed?: boolean;
+}
+
+const newInstanceId = () => randomBytes(4).toString("hex");
+
+/** Apps of one tenant: deploy, observe, start/stop, destroy. Every mutation runs under the tenant's lock. */
+export class AppService {
+  private readonly deps: AppServiceDeps;
+
+  constructor(deps: AppServiceDeps) {
+    this.deps = deps;
+  }
+
+  async deploy(tenant: string, spec: AppSpec): Promise<App> {
+    const { store, runtime, tenantLocks } = this.deps;
+    return tenantLocks.run(tenant, async () => {
+      if (this.find(tenant, spec.name)) {
+        throw new ApiError(
+          "conflict",
+          `app ${spec.name} already exists in tenant ${tenant} — destroy it first with \`mc apps destroy ${spec.name}\``,
+        );
+      }
+      if (!(await runtime.imageExists(spec.image))) throw imageMissing(spec.image);
+      const network = await runtime.ensureNetwork(tenant);
+      const created: RuntimeInstance[] = [];
+      try {
+        for (let i = 0; i < spec.count; i++) created.push(await this.createInstance(tenant, spec, network));
+        await Promise.all(created.map((instance) => waitHealthy(runtime, instance, spec, this.deps.healthTimeoutMs)));
+      } catch (error) {
+        await this.removeAll(created.map((c) => c.containerId));
+        await runtime.removeNetworkIfUnused(tenant).catch(() => undefined);
+        throw error instanceof ImageNotFoundError ? imageMissing(spec.image) : error;
+      }
+      const now = new Date().toISOString();
+      const record: AppRecord = {
+        tenant,
+        name: spec.name,
+        spec,
+        desired: "running",
+        instances: created.map((c) => ({ id: c.instanceId, containerId: c.containerId })),
+        createdAt: now,
+        updatedAt: now,
+      };
+      await store.update((state) => {
+        state.apps.push(record);
+      });
+      this.deps.logger.info({ tenant, app: spec.name, instances: created.length }, "app deployed");
+      return this.view(record);
+    });
+  }
+
+  async list(tenant: string): Promise<App[]> {
+    const records = this.deps.store.state.apps.filter((a) => a.tenant === tenant);
+    return Promise.all(records.map((record) => this.view(record)));
+  }
+
+  async get(tenant: string, name: string, options: ObserveOptions = {}): Promise<App> {
+    return this.view(this.require(tenant, name), options);
+  }
+
+  async stop(tenant: string, name: string): Promise<App> {
+    return this.deps.tenantLocks.run(tenant, async () => {
+      const record = this.require(tenant, name);
+      await Promise.all(record.instances.map((i) => this.deps.runtime.stopInstance(i.containerId)));
+      return this.view(await this.setDesired(record, "stopped"));
+    });
+  }
+
+  async start(tenant: string, name: string): Promise<App> {
+    return this.deps.tenantLocks.run(tenant, async () => {
+      const record = this.require(tenant, name);
+      const network = await this.deps.runtime.ensureNetwork(tenant);
+      const instances = await Promise.all(record.instances.map((i) => this.ensureRunning(record, i, network)));
+      await this.persistInstances(
+        record,
+        instances.map((i) => ({ id: i.instanceId, containerId: i.containerId })),
+      );
+      await Promise.all(instances.map((i) => waitHealthy(this.deps.runtime, i, record.spec, this.deps.healthTimeoutMs)));
+      return this.view(await this.setDesired(record, "running"));
+    });
+  }
+
+  async restart(tenant: string, name: string): Promise<App> {
+    return this.deps.tenantLocks.run(tenant, async () => {
+      const record = this.require(tenant, name);
+      for (const instance of record.instances) {
+        await this.deps.runtime.restartInstance(instance.containerId);
+        const current = await this.deps.runtime.inspectInstance(instance.containerId);
+        if (current) await waitHealthy(this.deps.runtime, current, record.spec, this.deps.healthTimeoutMs);
+      }
+      return this.view(await this.setDesired(record, "running"));
+    });
+  }
+
+  async destroy(tenant: string, name: string): Promise<void> {
+    await this.deps.tenantLocks.run(tenant, async () => {
+      const record = this.require(tenant, name);
+      // Also sweep containers the record lost track of: labels are the truth.
+      const labelled = await this.deps.runtime.listInstances({ tenant, app: name });
+      await this.removeAll([...new Set([...record.instances.map((i) => i.containerId), ...labelled.map((l) => l.containerId)])]);
+      await this.deps.store.update((state) => {
+        state.apps = state.apps.filter((a) => !(a.tenant === tenant && a.name === name));
+      });
+      await this.deps.runtime.removeNetworkIfUnused(tenant);
+      this.deps.logger.info({ tenant, app: name }, "app destroyed");
+    });
+  }
+
+  /** Log lines of every instance of the app as NDJSON; sorted by time unless following. */
+  async logs(
+    tenant: string,
+    name: string,
+    options: { follow: boolean; tail?: number | undefined; sinceSeconds?: number | undefined },
+  ): Promise<Readable> {
+    const record = this.require(tenant, name);
+    const streams = await Promise.all(record.instances.map((i) => this.deps.runtime.logs(i.containerId, i.id, options)));
+    const out = new PassThrough();
+    if (!options.follow) {
+      const lines: { ts: string }[] = [];
+      for (const stream of streams) for await (const line of stream) lines.push(line as { ts: string });
+      lines.sort((a, b) => a.ts.localeCompare(b.ts));
+      out.end(lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
+      return out;
+    }
+    let open = streams.length;
+    if (open === 0) out.end();
+    for (const stream of streams) {
+      stream.on("data", (line) => out.write(`${JSON.stringify(line)}\n`));
+      stream.on("end", () => --open === 0 && out.end());
+      stream.on("error", () => --open === 0 && out.end());
+    }
+    out.on("close", () => {
+      for (const stream of streams) stream.destroy();
+    });
+    return out;
+  }
+
+  private find(tenant: string, name: string): AppRecord | undefined {
+    return this.deps.store.state.apps.find((a) => a.tenant === tenant && a.name === name);
+  }
+
+  private require(tenant: string, name: string): AppRecord {
+    const record = this.find(tenant, name);
+    if (!record) throw new ApiError("not_found", `app ${name} not found in tenant ${tenant} — see \`mc apps list\``);
+    return record;
+  }
+
+  private createInstance(tenant: string, spec: AppSpec, network: string): Promise<RuntimeInstance> {
+    return this.deps.runtime.createInstance({
+      tenant,
+      app: spec.name,
+      instanceId: newInstanceId(),
+      image: spec.image,
+      port: spec.port ?? null,
+      env: spec.env,
+      command: spec.command,
+      memoryBytes: spec.memory,
+      cpus: spec.cpus,
+      readOnlyRootfs: spec.readOnlyRootfs,
+      network,
+    });
+  }
+
+  /** Starts an instance's container, recreating it when it has gone missing. */
+  private async ensureRunning(record: AppRecord, instance: InstanceRecord, network: string): Promise<RuntimeInstance> {
+    const current = await this.deps.runtime.inspectInstance(instance.containerId);
+    if (!current) return this.createInstance(record.tenant, record.spec, network);
+    if (current.state !== "running") await this.deps.runtime.startInstance(instance.containerId);
+    return (await this.deps.runtime.inspectInstance(instance.containerId)) ?? current;
+  }
+
+  private async removeAll(containerIds: string[]): Promise<void> {
+    await Promise.all(containerIds.map((id) => this.deps.runtime.removeInstance(id)));
+  }
+
+  private async persistInstances(record: AppRecord, instances: InstanceRecord[]): Promise<void> {
+    await this.deps.store.update(() => {
+      record.instances = instances;
+    });
+  }
+
+  private async setDesired(record: AppRecord, desired: AppRecord["desired"]): Promise<AppRecord> {
+    await this.deps.store.update(() => {
+      record.desired = desired;
+      record.updatedAt = new Date().toISOString();
+    });
+    return record;
+  }
+
+  private async view(record: AppRecord, options: ObserveOptions = {}): Promise<App> {
+    const observed = new Map<string, InstanceObservation>();
+    await Promise.all(
+      record.instances.map(async (instance) => {
+        const runtime = await this.deps.runtime.inspectInstance(instance.containerId);
+        const running = runtime?.state === "running";
+        let healthy: boolean | undefined;
+        let stats: InstanceObservation["stats"];
+        if (options.detailed && running) {
+          [healthy, stats] = await Promise.all([
+            runtime.hostPort === null ? Promise.resolve(true) : probeHttp(runtime.hostPort, record.spec.healthPath),
+            this.deps.runtime.stats(instance.containerId),
+          ]);
+        }
+        observed.set(instance.id, { runtime, healthy, stats });
+      }),
+    );
+    return toAppView(record, observed);
+  }
+}
+
+function imageMissing(image: string): ApiError {
+  return new ApiError(
+    "invalid_input",
+    `image ${image} was not found on the engine — build it first (docker build -t ${image} .) or check the name with \`docker images\``,
+    [{ field: "image", message: "not found on the engine" }],
+  );
+}

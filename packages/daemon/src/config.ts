@@ -1,0 +1,91 @@
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+export interface DaemonConfig {
+  dataDir: string;
+  socket: string;
+  listen: { host: string; port: number };
+  domain: string;
+  httpPort: number;
+  httpsPort: number;
+  dnsPort: number;
+  prefix: string;
+  dockerHost: string | undefined;
+  /** How long a new instance may take to answer its health check. */
+  healthTimeoutMs: number;
+  logLevel: string;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/** Every setting comes from an env var or the same-named flag (`MC_DATA_DIR` ⇔ `--data-dir`). */
+const SETTINGS = {
+  "data-dir": "MC_DATA_DIR",
+  socket: "MC_SOCKET",
+  listen: "MC_LISTEN",
+  domain: "MC_DOMAIN",
+  "http-port": "MC_HTTP_PORT",
+  "https-port": "MC_HTTPS_PORT",
+  "dns-port": "MC_DNS_PORT",
+  prefix: "MC_PREFIX",
+  "health-timeout": "MC_HEALTH_TIMEOUT",
+  "log-level": "MC_LOG_LEVEL",
+} as const;
+
+export function defaultDataDir(): string {
+  return isRoot() ? "/var/lib/minicloud" : path.join(os.homedir(), ".local/share/minicloud");
+}
+
+export function defaultSocket(): string {
+  if (isRoot()) return "/run/minicloud/mcd.sock";
+  const runtimeDir = process.env.XDG_RUNTIME_DIR ?? path.join(os.tmpdir(), `minicloud-${process.getuid?.() ?? "user"}`);
+  return path.join(runtimeDir, "minicloud/mcd.sock");
+}
+
+export class ConfigError extends Error {}
+
+function port(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535)
+    throw new ConfigError(`${name} must be a port number (0-65535), got "${text}"`);
+  return value;
+}
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(Object.keys(SETTINGS).map((flag) => [flag, { type: "string" as const }])),
+    strict: true,
+  });
+  const get = (flag: keyof typeof SETTINGS): string | undefined => (values[flag] as string | undefined) ?? env[SETTINGS[flag]];
+
+  const listen = get("listen") ?? "127.0.0.1:7070";
+  const match = /^(.*):(\d+)$/.exec(listen);
+  if (!match) throw new ConfigError(`MC_LISTEN must be host:port, got "${listen}"`);
+  const prefix = get("prefix") ?? "mc";
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(prefix)) {
+    throw new ConfigError(`MC_PREFIX must be 1-16 lowercase letters, digits or '-', starting with a letter; got "${prefix}"`);
+  }
+  const healthTimeout = Number(get("health-timeout") ?? "30");
+  if (!(healthTimeout > 0)) throw new ConfigError("MC_HEALTH_TIMEOUT must be a positive number of seconds");
+
+  return {
+    dataDir: path.resolve(get("data-dir") ?? defaultDataDir()),
+    socket: path.resolve(get("socket") ?? defaultSocket()),
+    listen: { host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port: port("MC_LISTEN", match[2] ?? "") },
+    domain: get("domain") ?? "cloud.local",
+    httpPort: port("MC_HTTP_PORT", get("http-port") ?? "80"),
+    httpsPort: port("MC_HTTPS_PORT", get("https-port") ?? "443"),
+    dnsPort: port("MC_DNS_PORT", get("dns-port") ?? "53"),
+    prefix,
+    dockerHost: env.DOCKER_HOST,
+    healthTimeoutMs: healthTimeout * 1000,
+    logLevel: get("log-level") ?? "info",
+  };
+}
+
+/** Loopback binds serve plain HTTP; anything else serves TLS. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}

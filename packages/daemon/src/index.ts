@@ -1,0 +1,3 @@
+export { type DaemonConfig, loadConfig } from "./config.ts";
+export { startDaemon } from "./daemon.ts";
+export { main } from "./main.ts";

@@ -1,0 +1,218 @@
+import { Readable } from "node:stream";
+import Docker from "dockerode";
+import { containerConfig } from "./container-config.ts";
+import { LABEL, objectName, ownedLabels } from "./labels.ts";
+import { LogFrameParser } from "./log-frames.ts";
+import {
+  EngineUnavailableError,
+  ImageNotFoundError,
+  type InstanceSpec,
+  type InstanceState,
+  type InstanceStats,
+  type LogOptions,
+  type Runtime,
+  type RuntimeInstance,
+} from "./runtime.ts";
+
+/** Runtime backed by one Docker engine through dockerode. */
+export class DockerRuntime implements Runtime {
+  private readonly docker: Docker;
+  private readonly prefix: string;
+
+  constructor(prefix: string, docker: Docker = new Docker()) {
+    this.prefix = prefix;
+    this.docker = docker;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (error) {
+      throw new EngineUnavailableError(error);
+    }
+  }
+
+  async imageExists(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw engineError(error);
+    }
+  }
+
+  async ensureNetwork(tenant: string): Promise<string> {
+    const name = objectName(this.prefix, tenant);
+    try {
+      await this.docker.getNetwork(name).inspect();
+      return name;
+    } catch (error) {
+      if (statusOf(error) !== 404) throw engineError(error);
+    }
+    try {
+      await this.docker.createNetwork({
+        Name: name,
+        Driver: "bridge",
+        CheckDuplicate: true,
+        Labels: ownedLabels(this.prefix, { [LABEL.tenant]: tenant }),
+      });
+    } catch (error) {
+      // Another request created it first: that is the network we wanted.
+      if (statusOf(error) !== 409) throw engineError(error);
+    }
+    return name;
+  }
+
+  async removeNetworkIfUnused(tenant: string): Promise<void> {
+    const network = this.docker.getNetwork(objectName(this.prefix, tenant));
+    try {
+      const info = (await network.inspect()) as { Containers?: Record<string, unknown> };
+      if (Object.keys(info.Containers ?? {}).length === 0) await network.remove();
+    } catch (error) {
+      if (statusOf(error) !== 404 && statusOf(error) !== 403 && statusOf(error) !== 409) throw engineError(error);
+    }
+  }
+
+  async createInstance(spec: InstanceSpec): Promise<RuntimeInstance> {
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(containerConfig(this.prefix, spec));
+    } catch (error) {
+      if (statusOf(error) === 404) throw new ImageNotFoundError(spec.image);
+      throw engineError(error);
+    }
+    try {
+      await container.start();
+    } catch (error) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw engineError(error);
+    }
+    const inspected = await this.inspectInstance(container.id);
+    if (!inspected) throw new Error(`container ${container.id} vanished right after it started`);
+    return inspected;
+  }
+
+  async startInstance(containerId: string): Promise<void> {
+    await this.ignoring([304], () => this.docker.getContainer(containerId).start());
+  }
+
+  async stopInstance(containerId: string): Promise<void> {
+    await this.ignoring([304, 404], () => this.docker.getContainer(containerId).stop({ t: 5 }));
+  }
+
+  async restartInstance(containerId: string): Promise<void> {
+    await this.ignoring([], () => this.docker.getContainer(containerId).restart({ t: 5 }));
+  }
+
+  async removeInstance(containerId: string): Promise<void> {
+    await this.ignoring([404], () => this.docker.getContainer(containerId).remove({ force: true, v: true }));
+  }
+
+  async inspectInstance(containerId: string): Promise<RuntimeInstance | undefined> {
+    try {
+      return toInstance(await this.docker.getContainer(containerId).inspect());
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw engineError(error);
+    }
+  }
+
+  async listInstances(filter: { tenant?: string; app?: string } = {}): Promise<RuntimeInstance[]> {
+    const label = [`${LABEL.prefix}=${this.prefix}`, `${LABEL.instance}`];
+    if (filter.tenant) label.push(`${LABEL.tenant}=${filter.tenant}`);
+    if (filter.app) label.push(`${LABEL.app}=${filter.app}`);
+    try {
+      const summaries = await this.docker.listContainers({ all: true, filters: { label } });
+      const inspected = await Promise.all(summaries.map((s) => this.inspectInstance(s.Id)));
+      return inspected.filter((i): i is RuntimeInstance => i !== undefined);
+    } catch (error) {
+      throw engineError(error);
+    }
+  }
+
+  async stats(containerId: string): Promise<InstanceStats | undefined> {
+    try {
+      const stats = (await this.docker.getContainer(containerId).stats({ stream: false })) as DockerStats;
+      const cpuDelta = stats.cpu_stats.cpu_usage.total_usage - stats.precpu_stats.cpu_usage.total_usage;
+      const systemDelta = (stats.cpu_stats.system_cpu_usage ?? 0) - (stats.precpu_stats.system_cpu_usage ?? 0);
+      const cpus = stats.cpu_stats.online_cpus ?? 1;
+      const cpuPercent = systemDelta > 0 && cpuDelta >= 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
+      const cache = stats.memory_stats.stats?.cache ?? stats.memory_stats.stats?.inactive_file ?? 0;
+      return { cpuPercent: Math.round(cpuPercent * 100) / 100, memoryBytes: Math.max(0, (stats.memory_stats.usage ?? 0) - cache) };
+    } catch (error) {
+      if (statusOf(error) === 404 || statusOf(error) === 409) return undefined;
+      throw engineError(error);
+    }
+  }
+
+  async logs(containerId: string, instanceId: string, options: LogOptions): Promise<Readable> {
+    const container = this.docker.getContainer(containerId);
+    const base = {
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      since: options.sinceSeconds ?? 0,
+      ...(options.tail === undefined ? {} : { tail: options.tail }),
+    };
+    let raw: NodeJS.ReadableStream | Buffer;
+    try {
+      raw = options.follow ? await container.logs({ ...base, follow: true }) : await container.logs({ ...base, follow: false });
+    } catch (error) {
+      if (statusOf(error) === 404) return Readable.from([]);
+      throw engineError(error);
+    }
+    const source = Buffer.isBuffer(raw) ? Readable.from([raw]) : (raw as Readable);
+    const parser = new LogFrameParser(instanceId);
+    source.on("error", (error) => parser.destroy(error));
+    parser.on("close", () => (source as Readable).destroy?.());
+    return source.pipe(parser);
+  }
+
+  private async ignoring(statuses: number[], action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      if (!statuses.includes(statusOf(error) ?? -1)) throw engineError(error);
+    }
+  }
+}
+
+interface DockerStats {
+  cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number };
+  memory_stats: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
+}
+
+function toInstance(info: Docker.ContainerInspectInfo): RuntimeInstance {
+  const labels = info.Config.Labels ?? {};
+  const bindings = Object.values(info.NetworkSettings.Ports ?? {}).flat();
+  const hostPort = bindings.find((b) => b?.HostPort)?.HostPort;
+  return {
+    containerId: info.Id,
+    instanceId: labels[LABEL.instance] ?? "",
+    tenant: labels[LABEL.tenant] ?? "",
+    app: labels[LABEL.app] ?? "",
+    state: info.State.Status as InstanceState,
+    startedAt: info.State.Running ? info.State.StartedAt : null,
+    restartCount: info.RestartCount,
+    exitCode: info.State.Running ? null : info.State.ExitCode,
+    hostPort: hostPort ? Number(hostPort) : null,
+  };
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
+}
+
+/** Connection failures become EngineUnavailableError; engine answers keep their message. */
+function engineError(error: unknown): Error {
+  const code = (error as { code?: string }).code;
+  if (code === "ECONNREFUSED" || code === "ENOENT" || code === "EACCES") return new EngineUnavailableError(error);
+  if (error instanceof Error) {
+    const json = (error as { json?: { message?: string } }).json;
+    if (json?.message) error.message = json.message;
+    return error;
+  }
+  return new Error(String(error));
+}

@@ -1,0 +1,46 @@
+import type { AppSpec } from "@minicloud/shared";
+
+export const STATE_VERSION = 1;
+
+export interface TenantRecord {
+  name: string;
+  createdAt: string;
+}
+
+export interface KeyRecord {
+  /** Public identifier (also the start of the key), safe to show and log. */
+  id: string;
+  /** SHA-256 of the whole key; the key itself is never stored. */
+  hash: string;
+  role: "admin" | "tenant";
+  tenant: string;
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface InstanceRecord {
+  id: string;
+  containerId: string;
+}
+
+export interface AppRecord {
+  tenant: string;
+  name: string;
+  spec: AppSpec;
+  desired: "running" | "stopped";
+  instances: InstanceRecord[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface State {
+  version: number;
+  tenants: TenantRecord[];
+  keys: KeyRecord[];
+  apps: AppRecord[];
+}
+
+export function emptyState(): State {
+  return { version: STATE_VERSION, tenants: [], keys: [], apps: [] };
+}

@@ -1,0 +1,46 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { Low } from "lowdb";
+import { JSONFile } from "lowdb/node";
+import { emptyState, STATE_VERSION, type State } from "./schema.ts";
+
+/**
+ * The only code that touches persisted state. lowdb writes through a temp file and a rename, so a
+ * crash leaves either the old or the new file; writes are serialised so no update is lost.
+ */
+export class Store {
+  private readonly db: Low<State>;
+  private writing: Promise<unknown> = Promise.resolve();
+
+  private constructor(db: Low<State>) {
+    this.db = db;
+  }
+
+  static async open(dataDir: string): Promise<Store> {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const db = new Low<State>(new JSONFile(path.join(dataDir, "state.json")), emptyState());
+    await db.read();
+    if (db.data.version > STATE_VERSION) {
+      throw new Error(`state.json has version ${db.data.version}; this mcd understands up to ${STATE_VERSION}: upgrade mcd`);
+    }
+    db.data = { ...emptyState(), ...db.data, version: STATE_VERSION };
+    return new Store(db);
+  }
+
+  /** A read-only view of the current state. */
+  get state(): Readonly<State> {
+    return this.db.data;
+  }
+
+  /** Applies a change and persists it before resolving; changes run one after another. */
+  update<T>(change: (state: State) => T): Promise<T> {
+    const run = async () => {
+      const result = change(this.db.data);
+      await this.db.write();
+      return result;
+    };
+    const next = this.writing.then(run, run);
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+}

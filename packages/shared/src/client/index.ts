@@ -1,0 +1,38 @@
+import { type Health, healthSchema, type Whoami, whoamiSchema } from "../schemas/system.ts";
+import { AppsClient } from "./apps.ts";
+import type { Endpoint } from "./endpoint.ts";
+import { Transport } from "./transport.ts";
+
+export * from "./apps.ts";
+export * from "./endpoint.ts";
+export * from "./tls.ts";
+export * from "./transport.ts";
+
+export interface ClientOptions extends Endpoint {
+  /** The tenant an admin acts on; ignored for tenant keys (the daemon scopes them). */
+  tenant?: string | undefined;
+}
+
+/** The typed minicloud API client shared by the CLI, the dashboard and the tests. */
+export class MinicloudClient {
+  readonly transport: Transport;
+  readonly apps: AppsClient;
+
+  constructor(options: ClientOptions) {
+    this.transport = new Transport(options);
+    const scope = () => (options.tenant ? { tenant: options.tenant } : {});
+    this.apps = new AppsClient(this.transport, scope);
+  }
+
+  health(): Promise<Health> {
+    return this.transport.json("GET", "/healthz", healthSchema);
+  }
+
+  whoami(): Promise<Whoami> {
+    return this.transport.json("GET", "/v1/whoami", whoamiSchema);
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}

@@ -1,0 +1,127 @@
+import type { Readable } from "node:stream";
+import type { TLSSocket } from "node:tls";
+import { Agent, buildConnector, type Dispatcher, request } from "undici";
+import type { z } from "zod";
+import { ApiError, ERROR_CODES, type ErrorCode } from "../errors.ts";
+import { type Endpoint, normaliseFingerprint, type ParsedHost, parseHost } from "./endpoint.ts";
+
+/** The daemon could not be reached at all (as opposed to answering with an error). */
+export class ConnectionError extends Error {
+  readonly host: string;
+
+  constructor(message: string, host: string) {
+    super(message);
+    this.host = host;
+    this.name = "ConnectionError";
+  }
+}
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Query | undefined;
+  headers?: Record<string, string>;
+}
+
+/** Thin transport: base URL, auth, certificate pinning, and one typed error for every failure. */
+export class Transport {
+  readonly endpoint: Endpoint;
+  private readonly parsed: ParsedHost;
+  private readonly dispatcher: Dispatcher;
+
+  constructor(endpoint: Endpoint) {
+    this.endpoint = endpoint;
+    this.parsed = parseHost(endpoint.host);
+    this.dispatcher = createDispatcher(this.parsed, endpoint.fingerprint);
+  }
+
+  async json<T>(method: string, path: string, schema: z.ZodType<T>, options: RequestOptions = {}): Promise<T> {
+    const body = await this.send(method, path, options);
+    const text = await body.text();
+    return schema.parse(text ? JSON.parse(text) : {});
+  }
+
+  /** Returns the raw response body for streams (logs, build output); errors are still typed. */
+  async stream(method: string, path: string, options: RequestOptions = {}): Promise<Readable> {
+    return this.send(method, path, options);
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  private async send(method: string, path: string, options: RequestOptions) {
+    const url = new URL(path, this.parsed.kind === "unix" ? "http://mcd" : this.parsed.origin);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+    if (this.endpoint.apiKey) headers.authorization = `Bearer ${this.endpoint.apiKey}`;
+    let payload: string | Readable | undefined;
+    if (options.body !== undefined) {
+      const isStream = typeof (options.body as Readable).pipe === "function";
+      payload = isStream ? (options.body as Readable) : JSON.stringify(options.body);
+      headers["content-type"] ??= isStream ? "application/octet-stream" : "application/json";
+    }
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: payload, dispatcher: this.dispatcher });
+    } catch (error) {
+      throw this.connectionError(error);
+    }
+    if (response.statusCode >= 400) throw await toApiError(response);
+    return response.body;
+  }
+
+  private connectionError(error: unknown): Error {
+    if (error instanceof CertificateMismatchError) return error;
+    const code = (error as { code?: string }).code ?? "";
+    const reason = error instanceof Error ? error.message : String(error);
+    const local = this.parsed.kind === "unix";
+    const hint = local ? "run `mc daemon start`" : "check the host with `mc login --host …` and that mcd runs there";
+    return new ConnectionError(`daemon not reachable at ${this.endpoint.host} (${code || reason}) — ${hint}`, this.endpoint.host);
+  }
+}
+
+export class CertificateMismatchError extends Error {
+  constructor(expected: string, actual: string) {
+    super(
+      `the daemon's certificate changed: expected ${expected}, got ${actual}. If the host really rotated its certificate, run \`mc login\` again with --fingerprint ${actual}`,
+    );
+    this.name = "CertificateMismatchError";
+  }
+}
+
+function createDispatcher(parsed: ParsedHost, fingerprint: string | undefined): Dispatcher {
+  if (parsed.kind === "unix") return new Agent({ connect: { socketPath: parsed.socketPath } });
+  if (parsed.kind === "https" && fingerprint) {
+    const expected = normaliseFingerprint(fingerprint);
+    // A self-signed certificate fails chain verification; the pinned fingerprint is the trust anchor instead.
+    const connector = buildConnector({ rejectUnauthorized: false });
+    return new Agent({
+      connect: (options, callback) =>
+        connector(options, (error, socket) => {
+          if (error || !socket) return callback(error ?? new Error("no socket"), null);
+          const actual = normaliseFingerprint((socket as TLSSocket).getPeerCertificate().fingerprint256 ?? "");
+          if (actual !== expected) {
+            socket.destroy();
+            return callback(new CertificateMismatchError(expected, actual), null);
+          }
+          callback(null, socket);
+        }),
+    });
+  }
+  return new Agent();
+}
+
+async function toApiError(response: Dispatcher.ResponseData): Promise<ApiError> {
+  const text = await response.body.text();
+  try {
+    const problem = JSON.parse(text) as { code?: string; detail?: string; errors?: { field: string; message: string }[] };
+    const code = (ERROR_CODES as readonly string[]).includes(problem.code ?? "") ? (problem.code as ErrorCode) : "internal";
+    return new ApiError(code, problem.detail ?? `request failed with HTTP ${response.statusCode}`, problem.errors);
+  } catch {
+    return new ApiError("internal", `request failed with HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
+  }
+}
