@@ -1,6 +1,6 @@
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { defaultDataDir, defaultSocket } from "@minicloud/shared";
 
 export interface DaemonConfig {
   dataDir: string;
@@ -17,8 +17,6 @@ export interface DaemonConfig {
   logLevel: string;
 }
 
-const isRoot = () => process.getuid?.() === 0;
-
 /** Every setting comes from an env var or the same-named flag (`MC_DATA_DIR` ⇔ `--data-dir`). */
 const SETTINGS = {
   "data-dir": "MC_DATA_DIR",
@@ -32,16 +30,6 @@ const SETTINGS = {
   "health-timeout": "MC_HEALTH_TIMEOUT",
   "log-level": "MC_LOG_LEVEL",
 } as const;
-
-export function defaultDataDir(): string {
-  return isRoot() ? "/var/lib/minicloud" : path.join(os.homedir(), ".local/share/minicloud");
-}
-
-export function defaultSocket(): string {
-  if (isRoot()) return "/run/minicloud/mcd.sock";
-  const runtimeDir = process.env.XDG_RUNTIME_DIR ?? path.join(os.tmpdir(), `minicloud-${process.getuid?.() ?? "user"}`);
-  return path.join(runtimeDir, "minicloud/mcd.sock");
-}
 
 export class ConfigError extends Error {}
 
@@ -71,8 +59,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (!(healthTimeout > 0)) throw new ConfigError("MC_HEALTH_TIMEOUT must be a positive number of seconds");
 
   return {
-    dataDir: path.resolve(get("data-dir") ?? defaultDataDir()),
-    socket: path.resolve(get("socket") ?? defaultSocket()),
+    dataDir: path.resolve(get("data-dir") ?? defaultDataDir({})),
+    socket: path.resolve(get("socket") ?? defaultSocket({ XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR })),
     listen: { host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port: port("MC_LISTEN", match[2] ?? "") },
     domain: get("domain") ?? "cloud.local",
     httpPort: port("MC_HTTP_PORT", get("http-port") ?? "80"),

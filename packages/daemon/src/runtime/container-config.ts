@@ -23,6 +23,7 @@ export interface ContainerCreateBody {
     ReadonlyRootfs: boolean;
     Tmpfs: Record<string, string>;
     Privileged: false;
+    Init: boolean;
     PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
     RestartPolicy: { Name: string };
     LogConfig: { Type: string; Config: Record<string, string> };
@@ -53,6 +54,8 @@ export function containerConfig(prefix: string, spec: InstanceSpec): ContainerCr
       ReadonlyRootfs: spec.readOnlyRootfs,
       Tmpfs: { "/tmp": `rw,noexec,nosuid,size=${TMPFS_SIZE}` },
       Privileged: false,
+      // A tiny init as PID 1 forwards SIGTERM, so apps that ignore it as PID 1 still stop promptly.
+      Init: true,
       ...(portKey ? { PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] } } : {}),
       // Restarts are the daemon's decision (backoff, crash-loop detection), not the engine's.
       RestartPolicy: { Name: "no" },

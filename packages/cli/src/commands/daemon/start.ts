@@ -1,0 +1,28 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { BaseCommand } from "../../lib/base-command.ts";
+import { localDaemonPaths, localHealth, readPid, spawnDaemon } from "../../lib/local-daemon.ts";
+import { chalk } from "../../lib/output.ts";
+
+export default class DaemonStart extends BaseCommand {
+  static override summary = "Start the local daemon (mcd) in the background.";
+  static override description =
+    "Settings come from the same environment variables mcd reads (MC_DATA_DIR, MC_SOCKET, MC_LISTEN, MC_PREFIX, …). Output goes to mcd.log in the data dir.";
+  static override examples = ["<%= config.bin %> daemon start", "MC_LISTEN=0.0.0.0:7070 <%= config.bin %> daemon start"];
+
+  async run() {
+    await this.parse(DaemonStart);
+    const paths = localDaemonPaths();
+    const running = await localHealth(paths);
+    if (running) {
+      this.say(`mcd is already running on ${paths.socket}`);
+      return { started: false, pid: (await readPid(paths)) ?? null, socket: paths.socket, dataDir: paths.dataDir };
+    }
+    const { pid } = await spawnDaemon(paths);
+    this.say(`${chalk.green("✔")} mcd started (pid ${pid}) on ${paths.socket}; log: ${paths.logFile}`);
+    const keyFile = path.join(paths.dataDir, "admin.key");
+    const adminKey = await readFile(keyFile, "utf8").catch(() => undefined);
+    if (adminKey) this.say(`  admin API key for remote use: ${keyFile}`);
+    return { started: true, pid, socket: paths.socket, dataDir: paths.dataDir };
+  }
+}

@@ -1,0 +1,27 @@
+import { BaseCommand } from "../../lib/base-command.ts";
+import { localDaemonPaths, localHealth, readPid } from "../../lib/local-daemon.ts";
+import { chalk } from "../../lib/output.ts";
+
+export default class DaemonStatus extends BaseCommand {
+  static override summary = "Show whether the local daemon runs, and its engine.";
+  static override description = "Exits 1 when the daemon is not running, so scripts can wait on it.";
+  static override examples = ["<%= config.bin %> daemon status", "<%= config.bin %> daemon status --json"];
+
+  async run() {
+    await this.parse(DaemonStatus);
+    const paths = localDaemonPaths();
+    const health = await localHealth(paths);
+    const pid = (await readPid(paths)) ?? null;
+    const result = { running: Boolean(health), pid, socket: paths.socket, dataDir: paths.dataDir, health: health ?? null };
+    if (!health) {
+      this.say(`${chalk.red("✖")} mcd is not running (socket ${paths.socket}) — start it with \`mc daemon start\``);
+      if (this.jsonEnabled()) this.logJson(result);
+      this.exit(1);
+    }
+    this.say(`${chalk.green("●")} mcd ${health?.version} running (pid ${pid ?? "?"})`);
+    this.say(`  socket:   ${paths.socket}`);
+    this.say(`  data dir: ${paths.dataDir}`);
+    this.say(`  engine:   ${health?.engine === "up" ? chalk.green("up") : chalk.red("down")}`);
+    return result;
+  }
+}

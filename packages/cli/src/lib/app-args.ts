@@ -1,0 +1,12 @@
+import { Args } from "@oclif/core";
+import { checkName } from "@minicloud/shared";
+import { UsageError } from "./errors.ts";
+
+export const appArg = Args.string({ name: "APP", description: "app name", required: true });
+
+/** Rejects a bad app name before any request is made (exit 2). */
+export function validAppName(name: string): string {
+  const problem = checkName(name);
+  if (problem) throw new UsageError(`invalid app name "${name}": ${problem}`);
+  return name;
+}

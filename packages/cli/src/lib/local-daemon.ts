@@ -1,0 +1,69 @@
+import { spawn } from "node:child_process";
+import { mkdir, open, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { defaultDataDir, defaultSocket, MinicloudClient } from "@minicloud/shared";
+
+export interface LocalDaemonPaths {
+  dataDir: string;
+  socket: string;
+  logFile: string;
+  pidFile: string;
+}
+
+export function localDaemonPaths(env: NodeJS.ProcessEnv = process.env): LocalDaemonPaths {
+  const dataDir = defaultDataDir(env);
+  return { dataDir, socket: defaultSocket(env), logFile: path.join(dataDir, "mcd.log"), pidFile: path.join(dataDir, "mcd.pid") };
+}
+
+export async function readPid(paths: LocalDaemonPaths): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(paths.pidFile, "utf8")).trim());
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Asks the daemon on the local socket for its health; undefined when nothing answers. */
+export async function localHealth(paths: LocalDaemonPaths) {
+  const client = new MinicloudClient({ host: `unix://${paths.socket}` });
+  try {
+    return await client.health();
+  } catch {
+    return undefined;
+  } finally {
+    await client.close();
+  }
+}
+
+function mcdEntry(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve("@minicloud/daemon/package.json")), "bin", "mcd.js");
+}
+
+/** Starts mcd detached, its output appended to the data dir's mcd.log; resolves once it answers. */
+export async function spawnDaemon(paths: LocalDaemonPaths, timeoutMs = 20_000): Promise<{ pid: number }> {
+  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
+  const log = await open(paths.logFile, "a", 0o600);
+  const logStart = (await log.stat()).size;
+  const child = spawn(process.execPath, [mcdEntry()], { detached: true, stdio: ["ignore", log.fd, log.fd], env: process.env });
+  let exited: number | null = null;
+  child.once("exit", (code) => {
+    exited = code ?? 1;
+  });
+  child.unref();
+  await log.close();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited !== null) {
+      const output = (await readFile(paths.logFile, "utf8")).slice(logStart).trim();
+      const lastLine = output.split("\n").filter((l) => l.startsWith("mcd:")).pop() ?? output.split("\n").pop() ?? "";
+      throw new Error(`mcd exited at start (code ${exited}): ${lastLine.replace(/^mcd: /, "")}`);
+    }
+    if (await localHealth(paths)) return { pid: child.pid ?? 0 };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`mcd did not answer on ${paths.socket} within ${timeoutMs / 1000}s — see ${paths.logFile}`);
+}

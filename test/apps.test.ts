@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { TestDaemon } from "./harness/daemon.ts";
+import { containersOf, docker, networksOf } from "./harness/docker.ts";
+import { json, mc } from "./harness/mc.ts";
+import { BASE_IMAGE, SAMPLE_IMAGE } from "./harness/paths.ts";
+
+interface AppJson {
+  name: string;
+  url: string | null;
+  desired: string;
+  instances: { id: string; state: string; health: string; url: string | null; memoryBytes: number | null }[];
+}
+
+async function get(url: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  return { status: response.status, body: await response.text() };
+}
+
+describe("apps on demand, through the built mc binary and the real engine", () => {
+  let daemon: TestDaemon;
+  before(async () => {
+    daemon = await TestDaemon.create();
+    await daemon.start();
+  });
+  after(async () => {
+    await daemon.destroy();
+    assert.equal((await containersOf(daemon.prefix)).length, 0, "no container of the test prefix is left");
+  });
+
+  test("deploy prints a URL that answers 200, with hardened, labelled containers", async () => {
+    const result = await mc(["deploy", "web", "--image", SAMPLE_IMAGE, "--port", "8080", "--count", "2"], daemon.env);
+    assert.equal(result.code, 0, result.stderr);
+    const url = /http:\/\/127\.0\.0\.1:\d+/.exec(result.stdout)?.[0];
+    assert.ok(url, `a URL is printed: ${result.stdout}`);
+    const page = await get(url);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /hello from minicloud/);
+
+    const containers = await containersOf(daemon.prefix, ["minicloud.app=web"]);
+    assert.equal(containers.length, 2);
+    for (const summary of containers) {
+      const info = await docker.getContainer(summary.Id).inspect();
+      assert.equal(info.Config.Labels["minicloud.managed"], "true");
+      assert.equal(info.Config.Labels["minicloud.tenant"], "default");
+      assert.match(info.Name, new RegExp(`^/${daemon.prefix}_default_web_[0-9a-f]{8}$`));
+      assert.deepEqual(info.HostConfig.CapDrop, ["ALL"]);
+      assert.ok(info.HostConfig.SecurityOpt?.includes("no-new-privileges:true"));
+      assert.equal(info.HostConfig.ReadonlyRootfs, true);
+      assert.equal(info.HostConfig.Privileged, false);
+      assert.equal(info.HostConfig.Memory, 256 * 1024 * 1024);
+      assert.equal(info.HostConfig.MemorySwap, 256 * 1024 * 1024);
+      assert.equal(info.HostConfig.NanoCpus, 0.5e9);
+      assert.ok((info.HostConfig.PidsLimit ?? 0) > 0);
+      assert.equal(info.HostConfig.NetworkMode, `${daemon.prefix}_default`);
+      const bindings = Object.values(info.HostConfig.PortBindings ?? {}).flat() as { HostIp: string }[];
+      assert.ok(bindings.every((b) => b.HostIp === "127.0.0.1"), "ports are published on loopback only");
+    }
+  });
+
+  test("apps list and status show the app, its instances and their health", async () => {
+    const list = await mc(["apps", "list", "--json"], daemon.env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.deepEqual(
+      json<{ apps: AppJson[] }>(list.stdout).apps.map((a) => a.name),
+      ["web"],
+    );
+
+    const status = await mc(["status", "web", "--json"], daemon.env);
+    assert.equal(status.code, 0, status.stderr);
+    const app = json<AppJson>(status.stdout);
+    assert.equal(app.instances.length, 2);
+    for (const instance of app.instances) {
+      assert.equal(instance.state, "running");
+      assert.equal(instance.health, "healthy");
+      assert.ok((instance.memoryBytes ?? -1) >= 0);
+    }
+
+    const human = await mc(["status", "web"], daemon.env);
+    assert.match(human.stdout, /INSTANCE\s+STATE\s+HEALTH/);
+    assert.match(human.stdout, /2\/2 instances running/);
+  });
+
+  test("stop makes the URL go dark, start brings it back, restart keeps it serving", async () => {
+    const before = json<AppJson>((await mc(["status", "web", "--json"], daemon.env)).stdout);
+    const oldUrl = before.url;
+    assert.ok(oldUrl);
+
+    const stopped = await mc(["stop", "web", "--json"], daemon.env);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal(json<AppJson>(stopped.stdout).desired, "stopped");
+    assert.ok(json<AppJson>(stopped.stdout).instances.every((i) => i.state === "stopped"));
+    await assert.rejects(get(oldUrl));
+
+    const started = await mc(["start", "web", "--json"], daemon.env);
+    assert.equal(started.code, 0, started.stderr);
+    const app = json<AppJson>(started.stdout);
+    assert.ok(app.instances.every((i) => i.state === "running"));
+    assert.ok(app.url);
+    assert.equal((await get(app.url)).status, 200);
+
+    const restarted = await mc(["restart", "web", "--json"], daemon.env);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const afterRestart = json<AppJson>(restarted.stdout);
+    assert.ok(afterRestart.url);
+    assert.equal((await get(afterRestart.url)).status, 200);
+  });
+
+  test("logs shows stdout and stderr of every instance with timestamps", async () => {
+    // An app that logs needs a command; the typed client (the CLI's own) sets one.
+    const client = daemon.client();
+    try {
+      await client.apps.deploy({
+        name: "talker",
+        image: BASE_IMAGE,
+        count: 2,
+        command: ["sh", "-c", "echo out-line; echo err-line >&2; exec sleep 3600"],
+      });
+    } finally {
+      await client.close();
+    }
+    const logs = await mc(["logs", "talker", "--json"], daemon.env);
+    assert.equal(logs.code, 0, logs.stderr);
+    const lines = logs.stdout
+      .trim()
+      .split("\n")
+      .map((l) => json<{ ts: string; instance: string; stream: string; line: string }>(l));
+    assert.equal(lines.filter((l) => l.line === "out-line" && l.stream === "stdout").length, 2);
+    assert.equal(lines.filter((l) => l.line === "err-line" && l.stream === "stderr").length, 2);
+    assert.equal(new Set(lines.map((l) => l.instance)).size, 2);
+    assert.ok(lines.every((l) => !Number.isNaN(Date.parse(l.ts))));
+
+    const human = await mc(["logs", "talker", "--tail", "1"], daemon.env);
+    assert.equal(human.code, 0, human.stderr);
+    assert.equal(human.stdout.trim().split("\n").length, 2, "one line per instance with --tail 1");
+  });
+
+  test("destroy removes the app's containers, its state and the unused network", async () => {
+    for (const app of ["web", "talker"]) {
+      const result = await mc(["apps", "destroy", app, "--yes"], daemon.env);
+      assert.equal(result.code, 0, result.stderr);
+    }
+    assert.equal((await containersOf(daemon.prefix)).length, 0);
+    assert.equal((await networksOf(daemon.prefix)).length, 0);
+    const list = json<{ apps: AppJson[] }>((await mc(["apps", "list", "--json"], daemon.env)).stdout);
+    assert.deepEqual(list.apps, []);
+    const missing = await mc(["status", "web", "--json"], daemon.env);
+    assert.equal(missing.code, 1);
+    assert.equal(json<{ error: { code: string } }>(missing.stderr).error.code, "not_found");
+  });
+});

@@ -1,0 +1,37 @@
+import { spawn } from "node:child_process";
+import { MC_BIN } from "./paths.ts";
+
+export interface McResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `mc` binary as a user would, with no TTY and NO_COLOR set. */
+export function mc(args: string[], env: NodeJS.ProcessEnv, options: { timeoutMs?: number } = {}): Promise<McResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MC_BIN, ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** Parses `--json` output; fails the test with the raw output when it is not JSON. */
+export function json<T = Record<string, unknown>>(text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`expected JSON, got: ${text}`);
+  }
+}
