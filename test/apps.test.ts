@@ -54,7 +54,10 @@ describe("apps on demand, through the built mc binary and the real engine", () =
       assert.ok((info.HostConfig.PidsLimit ?? 0) > 0);
       assert.equal(info.HostConfig.NetworkMode, `${daemon.prefix}_default`);
       const bindings = Object.values(info.HostConfig.PortBindings ?? {}).flat() as { HostIp: string }[];
-      assert.ok(bindings.every((b) => b.HostIp === "127.0.0.1"), "ports are published on loopback only");
+      assert.ok(
+        bindings.every((b) => b.HostIp === "127.0.0.1"),
+        "ports are published on loopback only",
+      );
     }
   });
 

@@ -100,7 +100,13 @@ export class TestDaemon {
     try {
       while (Date.now() < deadline) {
         if (child.exitCode !== null) throw new Error(`mcd exited with ${child.exitCode}: ${this.output}`);
-        if (await client.health().then(() => true, () => false)) return;
+        if (
+          await client.health().then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       throw new Error(`mcd did not become healthy: ${this.output}`);

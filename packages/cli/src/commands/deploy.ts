@@ -1,6 +1,6 @@
 import path from "node:path";
-import { Args, Flags } from "@oclif/core";
 import { type DeployRequest, deployRequestSchema, describeIssues } from "@minicloud/shared";
+import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../lib/base-command.ts";
 import { UsageError } from "../lib/errors.ts";
 import { withSpinner } from "../lib/interaction.ts";
@@ -47,7 +47,9 @@ export default class Deploy extends BaseCommand {
 
     const client = await this.client();
     const app = await withSpinner(!this.jsonEnabled(), `Deploying ${name}…`, () => client.apps.deploy(request));
-    this.say(`${chalk.green("✔")} ${app.name} deployed: ${app.instances.length} instance(s) [${app.instances.map((i) => i.id).join(", ")}]`);
+    this.say(
+      `${chalk.green("✔")} ${app.name} deployed: ${app.instances.length} instance(s) [${app.instances.map((i) => i.id).join(", ")}]`,
+    );
     if (app.url) this.say(`  ${chalk.bold(app.url)}`);
     return app;
   }

@@ -1,5 +1,5 @@
-import { Flags } from "@oclif/core";
 import { fetchFingerprint, MinicloudClient, normaliseFingerprint, parseHost } from "@minicloud/shared";
+import { Flags } from "@oclif/core";
 import { BaseCommand } from "../lib/base-command.ts";
 import { writeStored } from "../lib/credentials.ts";
 import { UsageError } from "../lib/errors.ts";
@@ -15,7 +15,10 @@ export default class Login extends BaseCommand {
     "<%= config.bin %> login --host https://cloud.example.com:7070 --api-key mck_… --fingerprint SHA256:AB:CD:…",
   ];
   static override flags = {
-    host: Flags.string({ description: "daemon URL: https://host:port, http://127.0.0.1:port or unix:///path/mcd.sock", default: "http://127.0.0.1:7070" }),
+    host: Flags.string({
+      description: "daemon URL: https://host:port, http://127.0.0.1:port or unix:///path/mcd.sock",
+      default: "http://127.0.0.1:7070",
+    }),
     "api-key": Flags.string({ description: "API key (prompted for on a TTY when missing)" }),
     fingerprint: Flags.string({ description: "expected certificate fingerprint (SHA256:…) for https hosts" }),
     yes: Flags.boolean({ char: "y", description: "never prompt" }),
@@ -35,7 +38,9 @@ export default class Login extends BaseCommand {
       const { password } = await import("@inquirer/prompts");
       apiKey = await password({ message: "API key:", mask: "*" });
     }
-    const fingerprint = flags.host.startsWith("https://") ? await this.pinFingerprint(flags.host, flags.fingerprint, interactive) : undefined;
+    const fingerprint = flags.host.startsWith("https://")
+      ? await this.pinFingerprint(flags.host, flags.fingerprint, interactive)
+      : undefined;
     const client = new MinicloudClient({ host: flags.host, apiKey, fingerprint });
     try {
       const me = await client.whoami();
@@ -51,11 +56,14 @@ export default class Login extends BaseCommand {
     const actual = await fetchFingerprint(host);
     if (expected) {
       if (normaliseFingerprint(expected) !== actual) {
-        throw new Error(`the certificate of ${host} has fingerprint ${actual}, not the expected ${normaliseFingerprint(expected)} — refusing to log in`);
+        throw new Error(
+          `the certificate of ${host} has fingerprint ${actual}, not the expected ${normaliseFingerprint(expected)} — refusing to log in`,
+        );
       }
       return actual;
     }
-    if (!interactive) throw new UsageError(`${host} uses TLS: pass --fingerprint ${actual} after checking it on the host (mc daemon status there)`);
+    if (!interactive)
+      throw new UsageError(`${host} uses TLS: pass --fingerprint ${actual} after checking it on the host (mc daemon status there)`);
     const { confirm } = await import("@inquirer/prompts");
     const trusted = await confirm({ message: `The certificate of ${host} has fingerprint\n  ${actual}\nTrust it?`, default: false });
     if (!trusted) throw new Error("certificate not trusted; nothing saved");

@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline";
 import { Flags } from "@oclif/core";
-import { BaseCommand } from "../lib/base-command.ts";
 import { appArg, validAppName } from "../lib/app-args.ts";
+import { BaseCommand } from "../lib/base-command.ts";
 import { UsageError } from "../lib/errors.ts";
 import { chalk } from "../lib/output.ts";
 
@@ -15,7 +15,11 @@ interface LogLine {
 export default class Logs extends BaseCommand {
   static override summary = "Print an app's logs (stdout and stderr of every instance, timestamped).";
   static override description = "With --json, one JSON object per line: {ts, instance, stream, line}.";
-  static override examples = ["<%= config.bin %> logs web", "<%= config.bin %> logs web -f --tail 20", "<%= config.bin %> logs web --since 10m"];
+  static override examples = [
+    "<%= config.bin %> logs web",
+    "<%= config.bin %> logs web -f --tail 20",
+    "<%= config.bin %> logs web --since 10m",
+  ];
   static override args = { app: appArg };
   static override flags = {
     follow: Flags.boolean({ char: "f", description: "keep streaming new lines" }),
@@ -25,8 +29,13 @@ export default class Logs extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Logs);
-    if (flags.since && !/^\d{1,9}[smhd]$/.test(flags.since)) throw new UsageError(`--since takes a duration such as 30s, 10m, 2h or 1d, got "${flags.since}"`);
-    const stream = await (await this.client()).apps.logs(validAppName(args.app), { follow: flags.follow, tail: flags.tail, since: flags.since });
+    if (flags.since && !/^\d{1,9}[smhd]$/.test(flags.since))
+      throw new UsageError(`--since takes a duration such as 30s, 10m, 2h or 1d, got "${flags.since}"`);
+    const stream = await (await this.client()).apps.logs(validAppName(args.app), {
+      follow: flags.follow,
+      tail: flags.tail,
+      since: flags.since,
+    });
     for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
       if (!text) continue;
       if (this.jsonEnabled()) {

@@ -1,5 +1,5 @@
-import { BaseCommand } from "../lib/base-command.ts";
 import { appArg, validAppName } from "../lib/app-args.ts";
+import { BaseCommand } from "../lib/base-command.ts";
 import { withSpinner } from "../lib/interaction.ts";
 import { renderInstances } from "../lib/render-app.ts";
 
@@ -11,7 +11,9 @@ export default class Restart extends BaseCommand {
   async run() {
     const { args } = await this.parse(Restart);
     const client = await this.client();
-    const app = await withSpinner(!this.jsonEnabled(), "Restarting " + args.app + "…", () => client.apps.action(validAppName(args.app), "restart"));
+    const app = await withSpinner(!this.jsonEnabled(), "Restarting " + args.app + "…", () =>
+      client.apps.action(validAppName(args.app), "restart"),
+    );
     this.say(renderInstances(app));
     return app;
   }

@@ -1,6 +1,6 @@
 import { Args } from "@oclif/core";
-import { BaseCommand } from "../lib/base-command.ts";
 import { validAppName } from "../lib/app-args.ts";
+import { BaseCommand } from "../lib/base-command.ts";
 import { colourState, table } from "../lib/output.ts";
 import { renderApp } from "../lib/render-app.ts";
 
@@ -24,7 +24,12 @@ export default class Status extends BaseCommand {
         ? "no apps yet"
         : table(
             ["APP", "STATE", "RUNNING", "URL"],
-            apps.map((a) => [a.name, colourState(a.desired), `${a.instances.filter((i) => i.state === "running").length}/${a.count}`, a.url]),
+            apps.map((a) => [
+              a.name,
+              colourState(a.desired),
+              `${a.instances.filter((i) => i.state === "running").length}/${a.count}`,
+              a.url,
+            ]),
           ),
     );
     return { apps };

@@ -1,5 +1,5 @@
-import { Args } from "@oclif/core";
 import { checkName } from "@minicloud/shared";
+import { Args } from "@oclif/core";
 import { UsageError } from "./errors.ts";
 
 export const appArg = Args.string({ name: "APP", description: "app name", required: true });

@@ -1,8 +1,8 @@
-import { Command, Flags, type Interfaces } from "@oclif/core";
 import { type ClientOptions, MinicloudClient } from "@minicloud/shared";
+import { Command, Flags, type Interfaces } from "@oclif/core";
+import { resolveEndpoint } from "./credentials.ts";
 import { classify } from "./errors.ts";
 import { chalk } from "./output.ts";
-import { resolveEndpoint } from "./credentials.ts";
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)["baseFlags"] & T["flags"]>;
 

@@ -59,7 +59,13 @@ export async function spawnDaemon(paths: LocalDaemonPaths, timeoutMs = 20_000): 
   while (Date.now() < deadline) {
     if (exited !== null) {
       const output = (await readFile(paths.logFile, "utf8")).slice(logStart).trim();
-      const lastLine = output.split("\n").filter((l) => l.startsWith("mcd:")).pop() ?? output.split("\n").pop() ?? "";
+      const lastLine =
+        output
+          .split("\n")
+          .filter((l) => l.startsWith("mcd:"))
+          .pop() ??
+        output.split("\n").pop() ??
+        "";
       throw new Error(`mcd exited at start (code ${exited}): ${lastLine.replace(/^mcd: /, "")}`);
     }
     if (await localHealth(paths)) return { pid: child.pid ?? 0 };

@@ -1,6 +1,6 @@
 import { Flags } from "@oclif/core";
-import { BaseCommand } from "../../lib/base-command.ts";
 import { appArg, validAppName } from "../../lib/app-args.ts";
+import { BaseCommand } from "../../lib/base-command.ts";
 import { canPrompt } from "../../lib/interaction.ts";
 
 export default class AppsDestroy extends BaseCommand {

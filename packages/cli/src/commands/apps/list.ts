@@ -13,7 +13,13 @@ export default class AppsList extends BaseCommand {
       this.say(
         table(
           ["NAME", "STATE", "INSTANCES", "IMAGE", "URL"],
-          apps.map((a) => [a.name, colourState(a.desired), `${a.instances.filter((i) => i.state === "running").length}/${a.count}`, a.image, a.url]),
+          apps.map((a) => [
+            a.name,
+            colourState(a.desired),
+            `${a.instances.filter((i) => i.state === "running").length}/${a.count}`,
+            a.image,
+            a.url,
+          ]),
         ),
       );
     }

@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { isLoopback, loadConfig } from "./config.ts";
+
+test("defaults follow DESIGN.md; env vars and flags override them", () => {
+  const defaults = loadConfig([], {});
+  assert.deepEqual(defaults.listen, { host: "127.0.0.1", port: 7070 });
+  assert.equal(defaults.prefix, "mc");
+  assert.equal(defaults.domain, "cloud.local");
+  const fromEnv = loadConfig([], { MC_LISTEN: "0.0.0.0:9000", MC_PREFIX: "test1" });
+  assert.deepEqual(fromEnv.listen, { host: "0.0.0.0", port: 9000 });
+  const fromFlags = loadConfig(["--prefix", "flagged", "--data-dir", "/tmp/x"], { MC_PREFIX: "env" });
+  assert.equal(fromFlags.prefix, "flagged");
+  assert.equal(fromFlags.dataDir, "/tmp/x");
+});
+
+test("bad settings are named", () => {
+  assert.throws(() => loadConfig([], { MC_LISTEN: "nope" }), /MC_LISTEN/);
+  assert.throws(() => loadConfig([], { MC_PREFIX: "Bad_Prefix" }), /MC_PREFIX/);
+  assert.throws(() => loadConfig([], { MC_HTTP_PORT: "99999" }), /MC_HTTP_PORT/);
+});
+
+test("only loopback binds go without TLS", () => {
+  assert.equal(isLoopback("127.0.0.1"), true);
+  assert.equal(isLoopback("::1"), true);
+  assert.equal(isLoopback("0.0.0.0"), false);
+  assert.equal(isLoopback("192.0.2.1"), false);
+});
