@@ -14,6 +14,8 @@ export interface DaemonConfig {
   dockerHost: string | undefined;
   /** How long a new instance may take to answer its health check. */
   healthTimeoutMs: number;
+  /** API requests per key per minute (token bucket; also the burst). */
+  rateLimitPerMinute: number;
   logLevel: string;
 }
 
@@ -28,6 +30,7 @@ const SETTINGS = {
   "dns-port": "MC_DNS_PORT",
   prefix: "MC_PREFIX",
   "health-timeout": "MC_HEALTH_TIMEOUT",
+  "rate-limit": "MC_RATE_LIMIT",
   "log-level": "MC_LOG_LEVEL",
 } as const;
 
@@ -58,6 +61,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const healthTimeout = Number(get("health-timeout") ?? "30");
   if (!(healthTimeout > 0)) throw new ConfigError("MC_HEALTH_TIMEOUT must be a positive number of seconds");
 
+  const rateLimit = Number(get("rate-limit") ?? "600");
+  if (!Number.isInteger(rateLimit) || rateLimit < 1)
+    throw new ConfigError("MC_RATE_LIMIT must be a whole number of requests per minute, at least 1");
+
   return {
     dataDir: path.resolve(get("data-dir") ?? defaultDataDir({})),
     socket: path.resolve(get("socket") ?? defaultSocket({ XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR })),
@@ -69,6 +76,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     prefix,
     dockerHost: env.DOCKER_HOST,
     healthTimeoutMs: healthTimeout * 1000,
+    rateLimitPerMinute: rateLimit,
     logLevel: get("log-level") ?? "info",
   };
 }

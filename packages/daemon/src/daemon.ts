@@ -3,15 +3,16 @@ import path from "node:path";
 import Docker from "dockerode";
 import type { Logger } from "pino";
 import { createApi } from "./api/app.ts";
-import { DEFAULT_TENANT } from "./api/middleware/auth.ts";
 import { AppService } from "./apps/service.ts";
+import { AuditLog } from "./audit/log.ts";
 import { KeyedMutex } from "./common/keyed-mutex.ts";
 import { type DaemonConfig, isLoopback } from "./config.ts";
-import { generateKey } from "./keys/api-keys.ts";
+import { KeyService } from "./keys/service.ts";
 import { DockerRuntime } from "./runtime/docker-runtime.ts";
 import { type Listeners, startListeners } from "./server/listeners.ts";
 import { loadTlsMaterial } from "./server/tls-cert.ts";
 import { Store } from "./store/store.ts";
+import { DEFAULT_TENANT, TenantService } from "./tenants/service.ts";
 
 export interface RunningDaemon {
   tcpUrl: string;
@@ -25,10 +26,26 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   const runtime = new DockerRuntime(config.prefix, docker);
   await runtime.ping();
   const store = await Store.open(config.dataDir);
-  await bootstrap(store, config, logger);
+  const auditLog = await AuditLog.open(config.dataDir);
+  const tenantLocks = new KeyedMutex();
+  const keys = new KeyService(store);
+  let tenants: TenantService | undefined;
+  const quotaOf = (tenant: string) => (tenants as TenantService).require(tenant).quota;
+  const apps = new AppService({ store, runtime, tenantLocks, healthTimeoutMs: config.healthTimeoutMs, logger, quotaOf });
+  tenants = new TenantService({ store, runtime, apps, keys, tenantLocks });
+  await tenants.ensureDefault();
+  await bootstrapAdminKey(store, keys, config, logger);
 
-  const apps = new AppService({ store, runtime, tenantLocks: new KeyedMutex(), healthTimeoutMs: config.healthTimeoutMs, logger });
-  const api = createApi({ store, runtime, apps, logger });
+  const api = createApi({
+    store,
+    runtime,
+    apps,
+    tenants,
+    keys,
+    auditLog,
+    rateLimit: { limit: config.rateLimitPerMinute, windowSeconds: 60 },
+    logger,
+  });
   const tls = isLoopback(config.listen.host) ? undefined : await loadTlsMaterial(config.dataDir, config.listen.host);
   const listeners: Listeners = await startListeners(api.fetch, config.socket, config.listen, tls);
   const scheme = tls ? "https" : "http";
@@ -43,30 +60,13 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   };
 }
 
-/** First start: the `default` tenant and an admin key, shown once and kept only as a hash + a 0600 file. */
-async function bootstrap(store: Store, config: DaemonConfig, logger: Logger): Promise<void> {
-  const now = new Date().toISOString();
-  if (!store.state.tenants.some((t) => t.name === DEFAULT_TENANT)) {
-    await store.update((state) => {
-      state.tenants.push({ name: DEFAULT_TENANT, createdAt: now });
-    });
-  }
+/** First start: an admin key, shown once and kept only as a hash plus a 0600 file. */
+async function bootstrapAdminKey(store: Store, keys: KeyService, config: DaemonConfig, logger: Logger): Promise<void> {
   if (store.state.keys.some((k) => k.role === "admin" && !k.revokedAt)) return;
-  const generated = generateKey();
+  const created = await keys.create(DEFAULT_TENANT, { name: "admin", role: "admin" });
   const keyFile = path.join(config.dataDir, "admin.key");
-  await writeFile(keyFile, `${generated.key}\n`, { mode: 0o600 });
+  await writeFile(keyFile, `${created.key}\n`, { mode: 0o600 });
   await chmod(keyFile, 0o600);
-  await store.update((state) => {
-    state.keys.push({
-      id: generated.id,
-      hash: generated.hash,
-      role: "admin",
-      tenant: DEFAULT_TENANT,
-      name: "admin",
-      createdAt: now,
-      revokedAt: null,
-    });
-  });
-  process.stdout.write(`minicloud admin API key (shown once, also saved to ${keyFile}): ${generated.key}\n`);
-  logger.info({ keyFile, keyId: generated.id }, "generated the admin API key");
+  process.stdout.write(`minicloud admin API key (shown once, also saved to ${keyFile}): ${created.key}\n`);
+  logger.info({ keyFile, keyId: created.id }, "generated the admin API key");
 }

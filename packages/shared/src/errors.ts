@@ -23,7 +23,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   unhealthy: 422,
-  quota_exceeded: 429,
+  quota_exceeded: 403,
   rate_limited: 429,
   engine_unavailable: 503,
   internal: 500,

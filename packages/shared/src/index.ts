@@ -6,3 +6,7 @@ export * from "./schemas/apps.ts";
 export * from "./schemas/system.ts";
 export * from "./units.ts";
 export const VERSION = "0.1.0";
+export * from "./schemas/audit.ts";
+export * from "./schemas/keys.ts";
+export * from "./schemas/quota.ts";
+export * from "./schemas/tenants.ts";

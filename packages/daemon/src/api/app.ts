@@ -4,13 +4,22 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { Logger } from "pino";
 import type { AppService } from "../apps/service.ts";
+import type { AuditLog } from "../audit/log.ts";
+import type { KeyService } from "../keys/service.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import type { Store } from "../store/store.ts";
+import type { TenantService } from "../tenants/service.ts";
 import type { ApiEnv } from "./env.ts";
+import { audit } from "./middleware/audit.ts";
 import { auth } from "./middleware/auth.ts";
+import { type RateLimitOptions, rateLimit } from "./middleware/rate-limit.ts";
 import { problemResponse, toApiError } from "./problem.ts";
+import { accountRoutes } from "./routes/account.ts";
 import { appRoutes } from "./routes/apps.ts";
+import { openApiRoute } from "./routes/openapi.ts";
 import { healthRoute, systemRoutes } from "./routes/system.ts";
+import { tenantRoutes } from "./routes/tenants.ts";
+import { tenantScope } from "./scope.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -18,6 +27,10 @@ export interface ApiDeps {
   store: Store;
   runtime: Runtime;
   apps: AppService;
+  tenants: TenantService;
+  keys: KeyService;
+  auditLog: AuditLog;
+  rateLimit: RateLimitOptions;
   logger: Logger;
 }
 
@@ -33,6 +46,9 @@ export function createApi(deps: ApiDeps) {
   api.notFound((c) => problemResponse(c, new ApiError("not_found", `no route ${c.req.method} ${c.req.path} — see GET /v1/openapi.json`)));
 
   api.route("/", healthRoute(deps.runtime));
+  api.route("/", openApiRoute());
+  api.use("/v1/*", audit(deps.auditLog));
+  api.use("/v1/*", auth(deps.store));
   api.use(
     "/v1/*",
     bodyLimit({
@@ -40,8 +56,12 @@ export function createApi(deps: ApiDeps) {
       onError: (c) => problemResponse(c, new ApiError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`)),
     }),
   );
-  api.use("/v1/*", auth(deps.store));
+  api.use("/v1/*", rateLimit(deps.rateLimit));
+
+  const tenantOf = tenantScope(deps.tenants);
   api.route("/", systemRoutes());
-  api.route("/", appRoutes(deps.apps));
+  api.route("/", appRoutes(deps.apps, tenantOf));
+  api.route("/", tenantRoutes(deps.tenants));
+  api.route("/", accountRoutes({ keys: deps.keys, tenants: deps.tenants, audit: deps.auditLog, tenantOf }));
   return api;
 }

@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { PassThrough, type Readable } from "node:stream";
-import { ApiError, type App, type AppSpec } from "@minicloud/shared";
+import { ApiError, type App, type AppSpec, type QuotaLimits } from "@minicloud/shared";
 import type { Logger } from "pino";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
+import { assertWithinQuota, usageOf } from "../quota/usage.ts";
 import { ImageNotFoundError, type Runtime, type RuntimeInstance } from "../runtime/runtime.ts";
 import type { AppRecord, InstanceRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
@@ -15,6 +16,8 @@ export interface AppServiceDeps {
   tenantLocks: KeyedMutex;
   healthTimeoutMs: number;
   logger: Logger;
+  /** The tenant's quota limits; throws not_found for an unknown tenant. */
+  quotaOf: (tenant: string) => QuotaLimits;
 }
 
 export interface ObserveOptions {
@@ -32,42 +35,93 @@ export class AppService {
     this.deps = deps;
   }
 
+  /**
+   * Reserve (under the tenant lock: name + quota), then create and health-check the instances
+   * without holding the lock, then commit. Any failure removes what was created and releases the
+   * reservation, so nothing half-made stays behind.
+   */
   async deploy(tenant: string, spec: AppSpec): Promise<App> {
-    const { store, runtime, tenantLocks } = this.deps;
-    return tenantLocks.run(tenant, async () => {
+    const { store, runtime } = this.deps;
+    const image = await runtime.inspectImage(spec.image);
+    // Another tenant's built image is answered exactly like a missing one, so names do not leak.
+    if (!image || (image.tenant !== null && image.tenant !== tenant)) throw imageMissing(spec.image);
+    const record = await this.reserve(tenant, spec);
+    const created: RuntimeInstance[] = [];
+    try {
+      const network = await runtime.ensureNetwork(tenant);
+      for (let i = 0; i < spec.count; i++) created.push(await this.createInstance(tenant, spec, network));
+      await Promise.all(created.map((instance) => waitHealthy(runtime, instance, spec, this.deps.healthTimeoutMs)));
+    } catch (error) {
+      await this.removeAll(created.map((c) => c.containerId));
+      await store.update((state) => {
+        state.apps = state.apps.filter((a) => a !== record);
+      });
+      await runtime.removeNetworkIfUnused(tenant).catch(() => undefined);
+      throw error instanceof ImageNotFoundError ? imageMissing(spec.image) : error;
+    }
+    await store.update(() => {
+      record.instances = created.map((c) => ({ id: c.instanceId, containerId: c.containerId }));
+      record.phase = "ready";
+      record.updatedAt = new Date().toISOString();
+    });
+    this.deps.logger.info({ tenant, app: spec.name, instances: created.length }, "app deployed");
+    return this.view(record);
+  }
+
+  private reserve(tenant: string, spec: AppSpec): Promise<AppRecord> {
+    return this.deps.tenantLocks.run(tenant, async () => {
       if (this.find(tenant, spec.name)) {
         throw new ApiError(
           "conflict",
           `app ${spec.name} already exists in tenant ${tenant} — destroy it first with \`mc apps destroy ${spec.name}\``,
         );
       }
-      if (!(await runtime.imageExists(spec.image))) throw imageMissing(spec.image);
-      const network = await runtime.ensureNetwork(tenant);
-      const created: RuntimeInstance[] = [];
-      try {
-        for (let i = 0; i < spec.count; i++) created.push(await this.createInstance(tenant, spec, network));
-        await Promise.all(created.map((instance) => waitHealthy(runtime, instance, spec, this.deps.healthTimeoutMs)));
-      } catch (error) {
-        await this.removeAll(created.map((c) => c.containerId));
-        await runtime.removeNetworkIfUnused(tenant).catch(() => undefined);
-        throw error instanceof ImageNotFoundError ? imageMissing(spec.image) : error;
-      }
+      this.assertQuota(tenant, spec);
       const now = new Date().toISOString();
       const record: AppRecord = {
         tenant,
         name: spec.name,
         spec,
         desired: "running",
-        instances: created.map((c) => ({ id: c.instanceId, containerId: c.containerId })),
+        phase: "deploying",
+        instances: [],
         createdAt: now,
         updatedAt: now,
       };
-      await store.update((state) => {
+      await this.deps.store.update((state) => {
         state.apps.push(record);
       });
-      this.deps.logger.info({ tenant, app: spec.name, instances: created.length }, "app deployed");
-      return this.view(record);
+      return record;
     });
+  }
+
+  private assertQuota(tenant: string, spec: AppSpec): void {
+    const limits = this.deps.quotaOf(tenant);
+    assertWithinQuota(tenant, limits, usageOf(this.deps.store.state, tenant), {
+      instances: spec.count,
+      cpus: spec.count * spec.cpus,
+      memory: spec.count * spec.memory,
+      storage: 0,
+    });
+  }
+
+  /** Destroys every app of a tenant (tenant deletion). */
+  async destroyAllOf(tenant: string): Promise<void> {
+    for (const app of this.deps.store.state.apps.filter((a) => a.tenant === tenant)) {
+      await this.destroy(tenant, app.name, { evenWhileDeploying: true });
+    }
+    const leftovers = await this.deps.runtime.listInstances({ tenant });
+    await this.removeAll(leftovers.map((l) => l.containerId));
+  }
+
+  /** Finds an instance by id within a tenant only; another tenant's id is simply not found. */
+  async instance(tenant: string, instanceId: string): Promise<{ app: App; instance: App["instances"][number] }> {
+    const record = this.deps.store.state.apps.find((a) => a.tenant === tenant && a.instances.some((i) => i.id === instanceId));
+    if (!record) throw new ApiError("not_found", `instance ${instanceId} not found in tenant ${tenant}`);
+    const app = await this.view(record, { detailed: true });
+    const instance = app.instances.find((i) => i.id === instanceId);
+    if (!instance) throw new ApiError("not_found", `instance ${instanceId} not found in tenant ${tenant}`);
+    return { app, instance };
   }
 
   async list(tenant: string): Promise<App[]> {
@@ -76,7 +130,7 @@ export class AppService {
   }
 
   async get(tenant: string, name: string, options: ObserveOptions = {}): Promise<App> {
-    return this.view(this.require(tenant, name), options);
+    return this.view(this.requireAny(tenant, name), options);
   }
 
   async stop(tenant: string, name: string): Promise<App> {
@@ -90,6 +144,7 @@ export class AppService {
   async start(tenant: string, name: string): Promise<App> {
     return this.deps.tenantLocks.run(tenant, async () => {
       const record = this.require(tenant, name);
+      if (record.desired === "stopped") this.assertQuota(tenant, record.spec);
       const network = await this.deps.runtime.ensureNetwork(tenant);
       const instances = await Promise.all(record.instances.map((i) => this.ensureRunning(record, i, network)));
       await this.persistInstances(
@@ -113,9 +168,9 @@ export class AppService {
     });
   }
 
-  async destroy(tenant: string, name: string): Promise<void> {
+  async destroy(tenant: string, name: string, options: { evenWhileDeploying?: boolean } = {}): Promise<void> {
     await this.deps.tenantLocks.run(tenant, async () => {
-      const record = this.require(tenant, name);
+      const record = options.evenWhileDeploying ? this.requireAny(tenant, name) : this.require(tenant, name);
       // Also sweep containers the record lost track of: labels are the truth.
       const labelled = await this.deps.runtime.listInstances({ tenant, app: name });
       await this.removeAll([...new Set([...record.instances.map((i) => i.containerId), ...labelled.map((l) => l.containerId)])]);
@@ -133,7 +188,7 @@ export class AppService {
     name: string,
     options: { follow: boolean; tail?: number | undefined; sinceSeconds?: number | undefined },
   ): Promise<Readable> {
-    const record = this.require(tenant, name);
+    const record = this.requireAny(tenant, name);
     const streams = await Promise.all(record.instances.map((i) => this.deps.runtime.logs(i.containerId, i.id, options)));
     const out = new PassThrough();
     if (!options.follow) {
@@ -160,9 +215,17 @@ export class AppService {
     return this.deps.store.state.apps.find((a) => a.tenant === tenant && a.name === name);
   }
 
-  private require(tenant: string, name: string): AppRecord {
+  private requireAny(tenant: string, name: string): AppRecord {
     const record = this.find(tenant, name);
     if (!record) throw new ApiError("not_found", `app ${name} not found in tenant ${tenant} — see \`mc apps list\``);
+    return record;
+  }
+
+  /** The app, when no deploy of it is in flight. */
+  private require(tenant: string, name: string): AppRecord {
+    const record = this.requireAny(tenant, name);
+    if (record.phase === "deploying")
+      throw new ApiError("conflict", `app ${name} is being deployed right now — retry when that deploy has finished`);
     return record;
   }
 

@@ -32,12 +32,24 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async imageExists(image: string): Promise<boolean> {
+  async inspectImage(image: string): Promise<{ tenant: string | null } | undefined> {
     try {
-      await this.docker.getImage(image).inspect();
-      return true;
+      const info = await this.docker.getImage(image).inspect();
+      const labels = info.Config?.Labels ?? {};
+      return { tenant: labels[LABEL.prefix] === this.prefix ? (labels[LABEL.tenant] ?? null) : null };
     } catch (error) {
-      if (statusOf(error) === 404) return false;
+      if (statusOf(error) === 404) return undefined;
+      throw engineError(error);
+    }
+  }
+
+  async removeTenantImages(tenant: string): Promise<void> {
+    try {
+      const images = await this.docker.listImages({ filters: { label: [`${LABEL.prefix}=${this.prefix}`, `${LABEL.tenant}=${tenant}`] } });
+      for (const image of images) {
+        await this.ignoring([404, 409], () => this.docker.getImage(image.Id).remove({ force: true }));
+      }
+    } catch (error) {
       throw engineError(error);
     }
   }

@@ -54,7 +54,9 @@ export interface LogOptions {
  */
 export interface Runtime {
   ping(): Promise<void>;
-  imageExists(image: string): Promise<boolean>;
+  /** The image's owner when it exists (`tenant` null for images minicloud did not build). */
+  inspectImage(image: string): Promise<{ tenant: string | null } | undefined>;
+  removeTenantImages(tenant: string): Promise<void>;
   ensureNetwork(tenant: string): Promise<string>;
   removeNetworkIfUnused(tenant: string): Promise<void>;
   createInstance(spec: InstanceSpec): Promise<RuntimeInstance>;

@@ -1,10 +1,11 @@
-import type { AppSpec } from "@minicloud/shared";
+import type { AppSpec, QuotaLimits } from "@minicloud/shared";
 
 export const STATE_VERSION = 1;
 
 export interface TenantRecord {
   name: string;
   createdAt: string;
+  quota: QuotaLimits;
 }
 
 export interface KeyRecord {
@@ -16,6 +17,7 @@ export interface KeyRecord {
   tenant: string;
   name: string;
   createdAt: string;
+  expiresAt: string | null;
   revokedAt: string | null;
 }
 
@@ -29,6 +31,8 @@ export interface AppRecord {
   name: string;
   spec: AppSpec;
   desired: "running" | "stopped";
+  /** `deploying` holds the quota reservation and the name while containers are being created. */
+  phase: "deploying" | "ready";
   instances: InstanceRecord[];
   createdAt: string;
   updatedAt: string;

@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { DEFAULT_QUOTA } from "@minicloud/shared";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
 import { emptyState, STATE_VERSION, type State } from "./schema.ts";
@@ -24,6 +25,9 @@ export class Store {
       throw new Error(`state.json has version ${db.data.version}; this mcd understands up to ${STATE_VERSION}: upgrade mcd`);
     }
     db.data = { ...emptyState(), ...db.data, version: STATE_VERSION };
+    for (const tenant of db.data.tenants) tenant.quota ??= { ...DEFAULT_QUOTA };
+    for (const key of db.data.keys) key.expiresAt ??= null;
+    for (const app of db.data.apps) app.phase ??= "ready";
     return new Store(db);
   }
 

@@ -1,8 +1,10 @@
 import { type Health, healthSchema, type Whoami, whoamiSchema } from "../schemas/system.ts";
+import { AccountClient, TenantsClient } from "./admin.ts";
 import { AppsClient } from "./apps.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { Transport } from "./transport.ts";
 
+export * from "./admin.ts";
 export * from "./apps.ts";
 export * from "./endpoint.ts";
 export * from "./tls.ts";
@@ -17,11 +19,15 @@ export interface ClientOptions extends Endpoint {
 export class MinicloudClient {
   readonly transport: Transport;
   readonly apps: AppsClient;
+  readonly tenants: TenantsClient;
+  readonly account: AccountClient;
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
     const scope = () => (options.tenant ? { tenant: options.tenant } : {});
     this.apps = new AppsClient(this.transport, scope);
+    this.tenants = new TenantsClient(this.transport);
+    this.account = new AccountClient(this.transport, scope);
   }
 
   health(): Promise<Health> {

@@ -2,9 +2,8 @@ import { ApiError } from "@minicloud/shared";
 import { createMiddleware } from "hono/factory";
 import { keyId, keyMatches } from "../../keys/api-keys.ts";
 import type { Store } from "../../store/store.ts";
+import { DEFAULT_TENANT } from "../../tenants/service.ts";
 import type { ApiEnv, Principal } from "../env.ts";
-
-export const DEFAULT_TENANT = "default";
 
 /**
  * Who is calling. The Unix socket is admin (its file mode is the access control); TCP needs a
@@ -29,11 +28,8 @@ function resolveKey(store: Store, header: string | undefined): Principal {
   if (!record || !keyMatches(key, record.hash))
     throw new ApiError("unauthorized", "the API key is not valid — check it, or create a new one with `mc keys create`");
   if (record.revokedAt) throw new ApiError("unauthorized", "the API key was revoked — create a new one with `mc keys create`");
+  if (record.expiresAt && Date.parse(record.expiresAt) <= Date.now()) {
+    throw new ApiError("unauthorized", "the API key has expired — create a new one with `mc keys create`");
+  }
   return { role: record.role, tenant: record.tenant, keyId: record.id };
-}
-
-/** The tenant a request acts on: a tenant key's own, or for an admin `?tenant=` else `default`. */
-export function scopedTenant(principal: Principal, requested: string | undefined): string {
-  if (principal.role === "tenant") return principal.tenant;
-  return requested ?? DEFAULT_TENANT;
 }

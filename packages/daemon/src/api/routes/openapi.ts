@@ -1,0 +1,120 @@
+import {
+  appListSchema,
+  appSchema,
+  auditVerifySchema,
+  createdKeySchema,
+  deployRequestSchema,
+  healthSchema,
+  keyCreateSchema,
+  keyListSchema,
+  problemSchema,
+  quotaSchema,
+  quotaUpdateSchema,
+  tenantCreatedSchema,
+  tenantCreateSchema,
+  tenantListSchema,
+  tenantSchema,
+  VERSION,
+  whoamiSchema,
+} from "@minicloud/shared";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { ApiEnv } from "../env.ts";
+
+interface Operation {
+  method: "get" | "post" | "put" | "delete";
+  path: string;
+  summary: string;
+  body?: z.ZodType;
+  response?: z.ZodType;
+  stream?: boolean;
+  admin?: boolean;
+}
+
+const ok = z.object({ ok: z.literal(true) });
+
+/** The route table behind the OpenAPI document; the schemas are the very ones the API validates with. */
+export const OPERATIONS: Operation[] = [
+  { method: "get", path: "/healthz", summary: "Liveness and engine state (no auth)", response: healthSchema },
+  { method: "get", path: "/v1/whoami", summary: "The caller's role, tenant and key", response: whoamiSchema },
+  { method: "get", path: "/v1/apps", summary: "List the tenant's apps", response: appListSchema },
+  { method: "post", path: "/v1/apps", summary: "Deploy an app", body: deployRequestSchema, response: appSchema },
+  { method: "get", path: "/v1/apps/{name}", summary: "An app with per-instance health and usage", response: appSchema },
+  { method: "post", path: "/v1/apps/{name}/stop", summary: "Stop an app", response: appSchema },
+  { method: "post", path: "/v1/apps/{name}/start", summary: "Start a stopped app", response: appSchema },
+  { method: "post", path: "/v1/apps/{name}/restart", summary: "Restart an app", response: appSchema },
+  { method: "delete", path: "/v1/apps/{name}", summary: "Destroy an app", response: ok },
+  { method: "get", path: "/v1/apps/{name}/logs", summary: "Logs as NDJSON (?follow, ?tail, ?since)", stream: true },
+  { method: "get", path: "/v1/instances/{id}", summary: "One instance of the tenant, by id" },
+  { method: "get", path: "/v1/quota", summary: "Usage vs limits", response: quotaSchema },
+  { method: "get", path: "/v1/keys", summary: "API keys of the tenant", response: keyListSchema },
+  { method: "post", path: "/v1/keys", summary: "Create an API key (shown once)", body: keyCreateSchema, response: createdKeySchema },
+  { method: "delete", path: "/v1/keys/{id}", summary: "Revoke an API key", response: ok },
+  { method: "get", path: "/v1/tenants", summary: "List tenants", response: tenantListSchema, admin: true },
+  {
+    method: "post",
+    path: "/v1/tenants",
+    summary: "Create a tenant and its first key",
+    body: tenantCreateSchema,
+    response: tenantCreatedSchema,
+    admin: true,
+  },
+  { method: "get", path: "/v1/tenants/{name}", summary: "A tenant with quota and usage", response: tenantSchema, admin: true },
+  {
+    method: "put",
+    path: "/v1/tenants/{name}/quota",
+    summary: "Override quota limits",
+    body: quotaUpdateSchema,
+    response: tenantSchema,
+    admin: true,
+  },
+  { method: "delete", path: "/v1/tenants/{name}", summary: "Delete a tenant and everything it owns", response: ok, admin: true },
+  { method: "get", path: "/v1/audit", summary: "Audit entries as NDJSON (?follow, ?tail)", stream: true },
+  { method: "get", path: "/v1/audit/verify", summary: "Verify the audit hash chain", response: auditVerifySchema, admin: true },
+];
+
+const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+
+export function openApiDocument() {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const parameters = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
+    if (op.path.startsWith("/v1/") && !op.admin)
+      parameters.push({ name: "tenant", in: "query", required: false, schema: { type: "string" } });
+    paths[op.path] ??= {};
+    (paths[op.path] as Record<string, unknown>)[op.method] = {
+      summary: op.summary + (op.admin ? " (admin)" : ""),
+      parameters,
+      ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(op.body) } } } } : {}),
+      responses: {
+        "200": {
+          description: "OK",
+          content: op.stream
+            ? { "application/x-ndjson": { schema: { type: "string" } } }
+            : { "application/json": { schema: op.response ? jsonSchema(op.response) : {} } },
+        },
+        default: { description: "Problem", content: { "application/problem+json": { schema: jsonSchema(problemSchema) } } },
+      },
+      ...(op.path === "/healthz" ? { security: [] } : {}),
+    };
+  }
+  return {
+    openapi: "3.1.0",
+    info: { title: "minicloud API", version: VERSION },
+    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
+    security: [{ apiKey: [] }],
+    paths,
+  };
+}
+
+export function openApiRoute() {
+  const routes = new Hono<ApiEnv>();
+  const document = openApiDocument();
+  routes.get("/v1/openapi.json", (c) => c.json(document));
+  return routes;
+}

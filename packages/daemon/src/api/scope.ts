@@ -1,0 +1,33 @@
+import { ApiError, checkName } from "@minicloud/shared";
+import type { Context } from "hono";
+import { DEFAULT_TENANT, type TenantService } from "../tenants/service.ts";
+import type { ApiEnv } from "./env.ts";
+
+export type TenantOf = (c: Context<ApiEnv>) => string;
+
+/**
+ * The tenant a request acts on: a tenant key's own (whatever `?tenant=` says), or for an admin
+ * `?tenant=` else `default`. An unknown tenant is not_found.
+ */
+export function tenantScope(tenants: TenantService): TenantOf {
+  return (c) => {
+    const principal = c.get("principal");
+    if (principal.role === "tenant") return principal.tenant;
+    const requested = c.req.query("tenant") ?? DEFAULT_TENANT;
+    const problem = checkName(requested);
+    if (problem) throw new ApiError("invalid_input", `tenant: ${problem}`, [{ field: "tenant", message: problem }]);
+    tenants.require(requested);
+    return requested;
+  };
+}
+
+export function requireAdmin(c: Context<ApiEnv>): void {
+  if (c.get("principal").role !== "admin") throw new ApiError("forbidden", "this needs an admin key");
+}
+
+/** Path parameters that name things are DNS labels; anything else cannot exist, so it is not_found. */
+export function nameParam(c: Context<ApiEnv>, param: string, kind: string): string {
+  const value = c.req.param(param) ?? "";
+  if (checkName(value)) throw new ApiError("not_found", `${kind} ${value} not found`);
+  return value;
+}

@@ -1,0 +1,44 @@
+import { ApiError, formatBytes, type QuotaLimits, type QuotaUsage } from "@minicloud/shared";
+import type { State } from "../store/schema.ts";
+
+/** What a tenant holds: apps that should run (or are being deployed) hold instances, CPU and memory. */
+export function usageOf(state: Readonly<State>, tenant: string): QuotaUsage {
+  const usage: QuotaUsage = { instances: 0, cpus: 0, memory: 0, storage: 0 };
+  for (const app of state.apps) {
+    if (app.tenant !== tenant || app.desired !== "running") continue;
+    usage.instances += app.spec.count;
+    usage.cpus += app.spec.count * app.spec.cpus;
+    usage.memory += app.spec.count * app.spec.memory;
+  }
+  usage.cpus = Math.round(usage.cpus * 100) / 100;
+  return usage;
+}
+
+export interface ResourceRequest {
+  instances: number;
+  cpus: number;
+  memory: number;
+  storage: number;
+}
+
+const DIMENSIONS = [
+  { key: "instances", limit: "maxInstances", format: (n: number) => String(n) },
+  { key: "cpus", limit: "maxCpus", format: (n: number) => String(Math.round(n * 100) / 100) },
+  { key: "memory", limit: "maxMemory", format: formatBytes },
+  { key: "storage", limit: "maxStorage", format: formatBytes },
+] as const;
+
+/**
+ * Throws `quota_exceeded` naming the first limit the request would cross, with usage, request and
+ * limit, so the user knows exactly how much to free or ask for.
+ */
+export function assertWithinQuota(tenant: string, limits: QuotaLimits, usage: QuotaUsage, request: ResourceRequest): void {
+  for (const { key, limit, format } of DIMENSIONS) {
+    if (request[key] > 0 && usage[key] + request[key] > limits[limit] + 1e-9) {
+      throw new ApiError(
+        "quota_exceeded",
+        `quota exceeded for ${key} in tenant ${tenant}: using ${format(usage[key])}, this needs ${format(request[key])} more, the limit is ${format(limits[limit])} — free some (mc stop / mc apps destroy) or ask an admin to raise it (mc tenants quota)`,
+      );
+    }
+  }
+}

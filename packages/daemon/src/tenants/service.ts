@@ -1,0 +1,98 @@
+import { ApiError, DEFAULT_QUOTA, type QuotaLimits, type Tenant, type TenantCreated } from "@minicloud/shared";
+import type { AppService } from "../apps/service.ts";
+import type { KeyedMutex } from "../common/keyed-mutex.ts";
+import type { KeyService } from "../keys/service.ts";
+import { usageOf } from "../quota/usage.ts";
+import type { Runtime } from "../runtime/runtime.ts";
+import type { TenantRecord } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
+
+export const DEFAULT_TENANT = "default";
+
+export interface TenantServiceDeps {
+  store: Store;
+  runtime: Runtime;
+  apps: AppService;
+  keys: KeyService;
+  tenantLocks: KeyedMutex;
+}
+
+/** Tenants and their quotas (admin only); deleting one removes everything it owns. */
+export class TenantService {
+  private readonly deps: TenantServiceDeps;
+
+  constructor(deps: TenantServiceDeps) {
+    this.deps = deps;
+  }
+
+  /** Throws not_found for a tenant that does not exist (also the answer for names a caller may not see). */
+  require(name: string): TenantRecord {
+    const record = this.deps.store.state.tenants.find((t) => t.name === name);
+    if (!record) throw new ApiError("not_found", `tenant ${name} not found — see \`mc tenants list\``);
+    return record;
+  }
+
+  async ensureDefault(): Promise<void> {
+    if (this.deps.store.state.tenants.some((t) => t.name === DEFAULT_TENANT)) return;
+    await this.deps.store.update((state) => {
+      state.tenants.push({ name: DEFAULT_TENANT, createdAt: new Date().toISOString(), quota: { ...DEFAULT_QUOTA } });
+    });
+  }
+
+  async create(name: string, quota: Partial<QuotaLimits> = {}): Promise<TenantCreated> {
+    const created = await this.deps.tenantLocks.run(name, async () => {
+      if (this.deps.store.state.tenants.some((t) => t.name === name)) throw new ApiError("conflict", `tenant ${name} already exists`);
+      const record: TenantRecord = { name, createdAt: new Date().toISOString(), quota: { ...DEFAULT_QUOTA, ...quota } };
+      await this.deps.store.update((state) => {
+        state.tenants.push(record);
+      });
+      return record;
+    });
+    const apiKey = await this.deps.keys.create(name, { name: "first key", role: "tenant" });
+    return { tenant: this.view(created), apiKey };
+  }
+
+  list(): Tenant[] {
+    return this.deps.store.state.tenants.map((t) => this.view(t));
+  }
+
+  get(name: string): Tenant {
+    return this.view(this.require(name));
+  }
+
+  async setQuota(name: string, update: Partial<QuotaLimits>): Promise<Tenant> {
+    return this.deps.tenantLocks.run(name, async () => {
+      const record = this.require(name);
+      await this.deps.store.update(() => {
+        record.quota = { ...record.quota, ...update };
+      });
+      return this.view(record);
+    });
+  }
+
+  async delete(name: string): Promise<void> {
+    if (name === DEFAULT_TENANT) throw new ApiError("conflict", "the default tenant cannot be deleted (it holds the admin keys)");
+    this.require(name);
+    await this.deps.apps.destroyAllOf(name);
+    await this.deps.tenantLocks.run(name, async () => {
+      await this.deps.runtime.removeTenantImages(name);
+      await this.deps.runtime.removeNetworkIfUnused(name);
+      await this.deps.keys.removeAllOf(name);
+      await this.deps.store.update((state) => {
+        state.tenants = state.tenants.filter((t) => t.name !== name);
+      });
+    });
+  }
+
+  private view(record: TenantRecord): Tenant {
+    const { state } = this.deps.store;
+    return {
+      name: record.name,
+      createdAt: record.createdAt,
+      limits: record.quota,
+      usage: usageOf(state, record.name),
+      apps: state.apps.filter((a) => a.tenant === record.name).length,
+      keys: state.keys.filter((k) => k.tenant === record.name && !k.revokedAt).length,
+    };
+  }
+}

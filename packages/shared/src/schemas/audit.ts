@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+export const auditEntrySchema = z.object({
+  seq: z.number(),
+  ts: z.string(),
+  requestId: z.string(),
+  actor: z.object({
+    role: z.enum(["admin", "tenant", "anonymous"]),
+    tenant: z.string().nullable(),
+    keyId: z.string().nullable(),
+    transport: z.enum(["unix", "tcp"]),
+  }),
+  action: z.string(),
+  tenant: z.string().nullable(),
+  target: z.string().nullable(),
+  outcome: z.object({ status: z.number(), code: z.string().nullable() }),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+export const auditVerifySchema = z.object({
+  ok: z.boolean(),
+  entries: z.number(),
+  /** The first entry that does not fit the chain, and why. */
+  brokenAt: z.number().nullable(),
+  reason: z.string().nullable(),
+});
+export type AuditVerify = z.infer<typeof auditVerifySchema>;
+
+export const auditQuerySchema = z
+  .object({
+    follow: z.enum(["true", "false"]).default("false"),
+    tail: z.coerce.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();

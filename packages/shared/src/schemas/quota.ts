@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { sizeSchema } from "../units.ts";
+
+export const DEFAULT_QUOTA = {
+  maxInstances: 10,
+  maxCpus: 4,
+  maxMemory: 4 * 1024 ** 3,
+  maxStorage: 10 * 1024 ** 3,
+} as const;
+
+export const quotaLimitsSchema = z.object({
+  maxInstances: z.number(),
+  maxCpus: z.number(),
+  maxMemory: z.number(),
+  maxStorage: z.number(),
+});
+export type QuotaLimits = z.infer<typeof quotaLimitsSchema>;
+
+export const quotaUsageSchema = z.object({
+  instances: z.number(),
+  cpus: z.number(),
+  memory: z.number(),
+  storage: z.number(),
+});
+export type QuotaUsage = z.infer<typeof quotaUsageSchema>;
+
+export const quotaSchema = z.object({ tenant: z.string(), limits: quotaLimitsSchema, usage: quotaUsageSchema });
+export type Quota = z.infer<typeof quotaSchema>;
+
+const cpuLimitSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const text = String(value).trim();
+  if (!/^\d{1,4}(\.\d{1,2})?$/.test(text) || Number(text) <= 0 || Number(text) > 1024) {
+    ctx.addIssue({ code: "custom", message: "must be a number of CPUs above 0 and at most 1024, two decimals at most" });
+    return z.NEVER;
+  }
+  return Number(text);
+});
+
+/** Admin overrides; every field optional, every given field checked. */
+export const quotaUpdateSchema = z
+  .object({
+    maxInstances: z.number().int().min(0).max(10_000).optional(),
+    maxCpus: cpuLimitSchema.optional(),
+    maxMemory: sizeSchema(0, 16 * 1024 ** 4).optional(),
+    maxStorage: sizeSchema(0, 64 * 1024 ** 4).optional(),
+  })
+  .strict();
+export type QuotaUpdate = z.input<typeof quotaUpdateSchema>;
