@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ApiError } from "@minicloud/shared";
+import type { ApiError } from "@minicloud/shared";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf, docker, networksOf } from "./harness/docker.ts";
 import { json, mc } from "./harness/mc.ts";
@@ -148,10 +148,14 @@ describe("tenants: isolation, scoping and keys", () => {
     const forged = `mck_${second.id}_${"A".repeat(43)}`;
     assert.equal((await mc(["apps", "list"], { ...acme.env, MC_API_KEY: forged })).code, 1);
 
-    const expiring = json<{ id: string; key: string }>((await mc(["keys", "create", "--name", "short", "--expires-in-days", "1", "--json"], acme.env)).stdout);
+    const expiring = json<{ id: string; key: string }>(
+      (await mc(["keys", "create", "--name", "short", "--expires-in-days", "1", "--json"], acme.env)).stdout,
+    );
     assert.equal((await mc(["apps", "list"], { ...acme.env, MC_API_KEY: expiring.key })).code, 0);
     await daemon.stop();
-    const state = JSON.parse(await readFile(path.join(daemon.dir, "state.json"), "utf8")) as { keys: { id: string; expiresAt: string | null }[] };
+    const state = JSON.parse(await readFile(path.join(daemon.dir, "state.json"), "utf8")) as {
+      keys: { id: string; expiresAt: string | null }[];
+    };
     for (const key of state.keys) if (key.id === expiring.id) key.expiresAt = new Date(Date.now() - 1000).toISOString();
     await writeFile(path.join(daemon.dir, "state.json"), JSON.stringify(state));
     daemon = await TestDaemon.create({ reuse: daemon });

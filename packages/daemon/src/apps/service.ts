@@ -56,7 +56,7 @@ export class AppService {
       await store.update((state) => {
         state.apps = state.apps.filter((a) => a !== record);
       });
-      await runtime.removeNetworkIfUnused(tenant).catch(() => undefined);
+      await this.dropNetworkIfNoApps(tenant).catch(() => undefined);
       throw error instanceof ImageNotFoundError ? imageMissing(spec.image) : error;
     }
     await store.update(() => {
@@ -177,7 +177,7 @@ export class AppService {
       await this.deps.store.update((state) => {
         state.apps = state.apps.filter((a) => !(a.tenant === tenant && a.name === name));
       });
-      await this.deps.runtime.removeNetworkIfUnused(tenant);
+      await this.removeNetworkIfNoApps(tenant);
       this.deps.logger.info({ tenant, app: name }, "app destroyed");
     });
   }
@@ -251,6 +251,17 @@ export class AppService {
     if (!current) return this.createInstance(record.tenant, record.spec, network);
     if (current.state !== "running") await this.deps.runtime.startInstance(instance.containerId);
     return (await this.deps.runtime.inspectInstance(instance.containerId)) ?? current;
+  }
+
+  /** The tenant network lives while the tenant has apps, including deploys in flight. */
+  private dropNetworkIfNoApps(tenant: string): Promise<void> {
+    return this.deps.tenantLocks.run(tenant, () => this.removeNetworkIfNoApps(tenant));
+  }
+
+  /** Call with the tenant lock held. */
+  private async removeNetworkIfNoApps(tenant: string): Promise<void> {
+    if (this.deps.store.state.apps.some((a) => a.tenant === tenant)) return;
+    await this.deps.runtime.removeNetworkIfUnused(tenant);
   }
 
   private async removeAll(containerIds: string[]): Promise<void> {

@@ -18,6 +18,7 @@ import {
 export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
   private readonly prefix: string;
+  private readonly networksInFlight = new Map<string, Promise<string>>();
 
   constructor(prefix: string, docker: Docker = new Docker()) {
     this.prefix = prefix;
@@ -54,7 +55,16 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async ensureNetwork(tenant: string): Promise<string> {
+  /** Concurrent callers share one creation: Docker's duplicate check is best-effort, names must stay unique. */
+  ensureNetwork(tenant: string): Promise<string> {
+    const pending = this.networksInFlight.get(tenant);
+    if (pending) return pending;
+    const creation = this.createNetworkOnce(tenant).finally(() => this.networksInFlight.delete(tenant));
+    this.networksInFlight.set(tenant, creation);
+    return creation;
+  }
+
+  private async createNetworkOnce(tenant: string): Promise<string> {
     const name = objectName(this.prefix, tenant);
     try {
       await this.docker.getNetwork(name).inspect();
