@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -165,6 +166,19 @@ describe("tenants: isolation, scoping and keys", () => {
     assert.match(json<{ error: { message: string } }>(expired.stderr).error.message, /expired/);
   });
 
+  test("an image built for one tenant cannot be run by another", async () => {
+    const image = `${daemon.prefix}-images/globex/web:1`;
+    const build = spawnSync("docker", ["build", "-q", "-t", image, "--label", `minicloud.prefix=${daemon.prefix}`, "--label", "minicloud.tenant=globex", "-"], {
+      input: `FROM ${SAMPLE_IMAGE}\n`,
+    });
+    assert.equal(build.status, 0, String(build.stderr));
+    const stolen = await mc(["deploy", "thief", "--image", image, "--port", "8080", "--json"], acme.env);
+    assert.equal(stolen.code, 2);
+    assert.match(json<{ error: { message: string } }>(stolen.stderr).error.message, /was not found on the engine/, "answered like a missing image");
+    const owned = await mc(["deploy", "own", "--image", image, "--port", "8080"], globex.env);
+    assert.equal(owned.code, 0, owned.stderr);
+  });
+
   test("deleting a tenant removes its containers, network and keys, and leaves others alone", async () => {
     const refused = await mc(["tenants", "delete", "globex"], daemon.env);
     assert.equal(refused.code, 2, "no prompt without a TTY: --yes is required");
@@ -173,6 +187,8 @@ describe("tenants: isolation, scoping and keys", () => {
     assert.equal((await containersOf(daemon.prefix, ["minicloud.tenant=globex"])).length, 0);
     assert.ok(!(await networksOf(daemon.prefix)).some((n) => n.Name === `${daemon.prefix}_globex`));
     assert.equal((await mc(["apps", "list"], globex.env)).code, 1, "the tenant's keys are gone");
+    const images = await docker.listImages({ filters: { label: [`minicloud.prefix=${daemon.prefix}`, "minicloud.tenant=globex"] } });
+    assert.equal(images.length, 0, "the tenant's images are gone");
     assert.equal((await containersOf(daemon.prefix, ["minicloud.tenant=acme"])).length, 1, "other tenants are untouched");
     const shown = await mc(["tenants", "show", "globex", "--json"], daemon.env);
     assert.equal(json<{ error: { code: string } }>(shown.stderr).error.code, "not_found");

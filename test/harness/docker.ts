@@ -18,6 +18,12 @@ export async function removeAllOf(prefix: string): Promise<void> {
       .remove({ force: true, v: true })
       .catch(() => undefined);
   }
+  for (const image of await docker.listImages({ filters: { label: [`minicloud.prefix=${prefix}`] } })) {
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
   for (const network of await networksOf(prefix)) {
     await docker
       .getNetwork(network.Id)
