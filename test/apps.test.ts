@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf, docker, networksOf } from "./harness/docker.ts";
 import { json, mc } from "./harness/mc.ts";
-import { BASE_IMAGE, SAMPLE_IMAGE } from "./harness/paths.ts";
+import { BASE_IMAGE, MC_BIN, SAMPLE_IMAGE } from "./harness/paths.ts";
 
 interface AppJson {
   name: string;
@@ -136,6 +137,32 @@ describe("apps on demand, through the built mc binary and the real engine", () =
     const human = await mc(["logs", "talker", "--tail", "1"], daemon.env);
     assert.equal(human.code, 0, human.stderr);
     assert.equal(human.stdout.trim().split("\n").length, 2, "one line per instance with --tail 1");
+  });
+
+  test("logs -f streams new lines as instances write them", async () => {
+    const child = spawn(process.execPath, [MC_BIN, "logs", "talker", "-f", "--tail", "0"], {
+      env: { ...process.env, ...daemon.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      let output = "";
+      const seen = new Promise<void>((resolve) =>
+        child.stdout.on("data", (chunk) => {
+          output += chunk;
+          if (output.includes("fresh-line")) resolve();
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const [container] = await containersOf(daemon.prefix, ["minicloud.app=talker"]);
+      assert.ok(container);
+      // Write to the container's main process output, as the app itself would.
+      const exec = await docker.getContainer(container.Id).exec({ Cmd: ["sh", "-c", "echo fresh-line > /proc/1/fd/1"] });
+      await exec.start({});
+      await seen;
+      assert.match(output, /\[[0-9a-f]{8}\] fresh-line/);
+    } finally {
+      child.kill();
+    }
   });
 
   test("destroy removes the app's containers, its state and the unused network", async () => {

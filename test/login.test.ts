@@ -54,6 +54,8 @@ describe("mc login over TCP, with TLS pinning beyond loopback", () => {
     assert.equal(unpinned.code, 2);
     const fingerprint = /--fingerprint (SHA256:[0-9A-F:]+)/.exec(unpinned.stderr)?.[1];
     assert.ok(fingerprint, unpinned.stderr);
+    const status = await mc(["daemon", "status", "--json"], daemon.env);
+    assert.equal(json(status.stdout).tlsFingerprint, fingerprint, "the host shows the fingerprint users pin");
 
     const wrong = await mc(["login", "--host", daemon.tcpUrl, "--api-key", key, "--fingerprint", `SHA256:${"00:".repeat(31)}00`], env);
     assert.equal(wrong.code, 1);

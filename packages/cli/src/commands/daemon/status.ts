@@ -1,3 +1,6 @@
+import { X509Certificate } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { BaseCommand } from "../../lib/base-command.ts";
 import { localDaemonPaths, localHealth, readPid } from "../../lib/local-daemon.ts";
 import { chalk } from "../../lib/output.ts";
@@ -12,7 +15,8 @@ export default class DaemonStatus extends BaseCommand {
     const paths = localDaemonPaths();
     const health = await localHealth(paths);
     const pid = (await readPid(paths)) ?? null;
-    const result = { running: Boolean(health), pid, socket: paths.socket, dataDir: paths.dataDir, health: health ?? null };
+    const fingerprint = await tlsFingerprint(paths.dataDir);
+    const result = { running: Boolean(health), pid, socket: paths.socket, dataDir: paths.dataDir, health: health ?? null, tlsFingerprint: fingerprint };
     if (!health) {
       this.say(`${chalk.red("✖")} mcd is not running (socket ${paths.socket}) — start it with \`mc daemon start\``);
       if (this.jsonEnabled()) this.logJson(result);
@@ -22,6 +26,17 @@ export default class DaemonStatus extends BaseCommand {
     this.say(`  socket:   ${paths.socket}`);
     this.say(`  data dir: ${paths.dataDir}`);
     this.say(`  engine:   ${health?.engine === "up" ? chalk.green("up") : chalk.red("down")}`);
+    if (fingerprint) this.say(`  TLS:      ${fingerprint} (what \`mc login --fingerprint\` pins)`);
     return result;
+  }
+}
+
+/** The fingerprint of the TCP listener's certificate, when the daemon serves TLS (bound beyond loopback). */
+async function tlsFingerprint(dataDir: string): Promise<string | null> {
+  const file = process.env.MC_TLS_CERT ?? path.join(dataDir, "tls", "cert.pem");
+  try {
+    return `SHA256:${new X509Certificate(await readFile(file)).fingerprint256}`;
+  } catch {
+    return null;
   }
 }
