@@ -168,13 +168,21 @@ describe("tenants: isolation, scoping and keys", () => {
 
   test("an image built for one tenant cannot be run by another", async () => {
     const image = `${daemon.prefix}-images/globex/web:1`;
-    const build = spawnSync("docker", ["build", "-q", "-t", image, "--label", `minicloud.prefix=${daemon.prefix}`, "--label", "minicloud.tenant=globex", "-"], {
-      input: `FROM ${SAMPLE_IMAGE}\n`,
-    });
+    const build = spawnSync(
+      "docker",
+      ["build", "-q", "-t", image, "--label", `minicloud.prefix=${daemon.prefix}`, "--label", "minicloud.tenant=globex", "-"],
+      {
+        input: `FROM ${SAMPLE_IMAGE}\n`,
+      },
+    );
     assert.equal(build.status, 0, String(build.stderr));
     const stolen = await mc(["deploy", "thief", "--image", image, "--port", "8080", "--json"], acme.env);
     assert.equal(stolen.code, 2);
-    assert.match(json<{ error: { message: string } }>(stolen.stderr).error.message, /was not found on the engine/, "answered like a missing image");
+    assert.match(
+      json<{ error: { message: string } }>(stolen.stderr).error.message,
+      /was not found on the engine/,
+      "answered like a missing image",
+    );
     const owned = await mc(["deploy", "own", "--image", image, "--port", "8080"], globex.env);
     assert.equal(owned.code, 0, owned.stderr);
   });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { MinicloudClient } from "@minicloud/shared";
+import { MinicloudClient } from "@minicloud/shared/client";
 import { removeAllOf } from "./docker.ts";
 import { MCD_BIN } from "./paths.ts";
 

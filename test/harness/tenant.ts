@@ -1,4 +1,4 @@
-import { MinicloudClient } from "@minicloud/shared";
+import { MinicloudClient } from "@minicloud/shared/client";
 import type { TestDaemon } from "./daemon.ts";
 import { json, mc } from "./mc.ts";
 

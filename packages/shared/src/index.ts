@@ -1,12 +1,12 @@
-export * from "./client/index.ts";
+export * from "./connection-errors.ts";
 export * from "./errors.ts";
 export * from "./names.ts";
 export * from "./paths.ts";
 export * from "./schemas/apps.ts";
-export * from "./schemas/system.ts";
-export * from "./units.ts";
-export const VERSION = "0.1.0";
 export * from "./schemas/audit.ts";
 export * from "./schemas/keys.ts";
 export * from "./schemas/quota.ts";
+export * from "./schemas/system.ts";
 export * from "./schemas/tenants.ts";
+export * from "./units.ts";
+export * from "./version.ts";

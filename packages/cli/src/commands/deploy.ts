@@ -2,9 +2,9 @@ import path from "node:path";
 import { type DeployRequest, deployRequestSchema, describeIssues } from "@minicloud/shared";
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../lib/base-command.ts";
-import { UsageError } from "../lib/errors.ts";
 import { withSpinner } from "../lib/interaction.ts";
 import { chalk } from "../lib/output.ts";
+import { UsageError } from "../lib/usage-error.ts";
 
 export default class Deploy extends BaseCommand {
   static override summary = "Deploy an app from an image and print its URL.";

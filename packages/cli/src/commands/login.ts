@@ -1,10 +1,10 @@
-import { fetchFingerprint, MinicloudClient, normaliseFingerprint, parseHost } from "@minicloud/shared";
+import { fetchFingerprint, MinicloudClient, normaliseFingerprint, parseHost } from "@minicloud/shared/client";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../lib/base-command.ts";
 import { writeStored } from "../lib/credentials.ts";
-import { UsageError } from "../lib/errors.ts";
 import { canPrompt } from "../lib/interaction.ts";
 import { chalk } from "../lib/output.ts";
+import { UsageError } from "../lib/usage-error.ts";
 
 export default class Login extends BaseCommand {
   static override summary = "Verify a host and API key, then store them for later commands.";

@@ -2,8 +2,8 @@ import { createInterface } from "node:readline";
 import { Flags } from "@oclif/core";
 import { appArg, validAppName } from "../lib/app-args.ts";
 import { BaseCommand } from "../lib/base-command.ts";
-import { UsageError } from "../lib/errors.ts";
 import { chalk } from "../lib/output.ts";
+import { UsageError } from "../lib/usage-error.ts";
 
 interface LogLine {
   ts: string;

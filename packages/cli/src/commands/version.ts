@@ -1,4 +1,4 @@
-import { VERSION } from "@minicloud/shared";
+import { VERSION } from "@minicloud/shared/version";
 import { BaseCommand } from "../lib/base-command.ts";
 
 export default class Version extends BaseCommand {

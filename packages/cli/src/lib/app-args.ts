@@ -1,6 +1,6 @@
 import { checkName } from "@minicloud/shared";
 import { Args } from "@oclif/core";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "./usage-error.ts";
 
 export const appArg = Args.string({ name: "APP", description: "app name", required: true });
 

@@ -1,7 +1,6 @@
-import { type ClientOptions, MinicloudClient } from "@minicloud/shared";
+import type { ClientOptions, MinicloudClient } from "@minicloud/shared/client";
 import { Command, Flags, type Interfaces } from "@oclif/core";
 import { resolveEndpoint } from "./credentials.ts";
-import { classify } from "./errors.ts";
 import { chalk } from "./output.ts";
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)["baseFlags"] & T["flags"]>;
@@ -29,6 +28,8 @@ export abstract class BaseCommand extends Command {
       const { flags } = await this.parse(this.ctor);
       const endpoint = await resolveEndpoint();
       const options: ClientOptions = { ...endpoint, tenant: (flags as { tenant?: string }).tenant };
+      // Loaded on first use: undici is a large share of start-up time, and `mc version` never needs it.
+      const { MinicloudClient } = await import("@minicloud/shared/client");
       this.clientInstance = new MinicloudClient(options);
     }
     return this.clientInstance;
@@ -42,6 +43,7 @@ export abstract class BaseCommand extends Command {
   protected override async catch(error: Error & { exitCode?: number }): Promise<never> {
     // this.exit() and oclif's own exits (help, version) pass through untouched.
     if ((error as { code?: string }).code === "EEXIT") throw error;
+    const { classify } = await import("./errors.ts");
     const { code, message, exit } = classify(error);
     if (this.jsonEnabled()) process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
     else process.stderr.write(`${chalk.red("Error:")} ${message}\n`);

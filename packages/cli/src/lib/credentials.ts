@@ -1,7 +1,8 @@
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { defaultSocket, type Endpoint } from "@minicloud/shared";
+import type { Endpoint } from "@minicloud/shared/client";
+import { defaultSocket } from "@minicloud/shared/paths";
 
 export interface StoredCredentials {
   host: string;

@@ -1,13 +1,8 @@
 import { ApiError, CertificateMismatchError, ConnectionError, describeIssues } from "@minicloud/shared";
 import { ZodError } from "zod";
+import { UsageError } from "./usage-error.ts";
 
-/** Bad usage or invalid input caught before any request: exit 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export { UsageError };
 
 export interface ClassifiedError {
   code: string;

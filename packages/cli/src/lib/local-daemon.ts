@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { mkdir, open, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { defaultDataDir, defaultSocket, MinicloudClient } from "@minicloud/shared";
+import { MinicloudClient } from "@minicloud/shared/client";
+import { defaultDataDir, defaultSocket } from "@minicloud/shared/paths";
 
 export interface LocalDaemonPaths {
   dataDir: string;

@@ -2,19 +2,12 @@ import type { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { Agent, buildConnector, type Dispatcher, request } from "undici";
 import type { z } from "zod";
+import { CertificateMismatchError, ConnectionError } from "../connection-errors.ts";
 import { ApiError, ERROR_CODES, type ErrorCode } from "../errors.ts";
+
+export { CertificateMismatchError, ConnectionError };
+
 import { type Endpoint, normaliseFingerprint, type ParsedHost, parseHost } from "./endpoint.ts";
-
-/** The daemon could not be reached at all (as opposed to answering with an error). */
-export class ConnectionError extends Error {
-  readonly host: string;
-
-  constructor(message: string, host: string) {
-    super(message);
-    this.host = host;
-    this.name = "ConnectionError";
-  }
-}
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -81,15 +74,6 @@ export class Transport {
     const local = this.parsed.kind === "unix";
     const hint = local ? "run `mc daemon start`" : "check the host with `mc login --host …` and that mcd runs there";
     return new ConnectionError(`daemon not reachable at ${this.endpoint.host} (${code || reason}) — ${hint}`, this.endpoint.host);
-  }
-}
-
-export class CertificateMismatchError extends Error {
-  constructor(expected: string, actual: string) {
-    super(
-      `the daemon's certificate changed: expected ${expected}, got ${actual}. If the host really rotated its certificate, run \`mc login\` again with --fingerprint ${actual}`,
-    );
-    this.name = "CertificateMismatchError";
   }
 }
 

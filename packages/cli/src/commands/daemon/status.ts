@@ -16,7 +16,14 @@ export default class DaemonStatus extends BaseCommand {
     const health = await localHealth(paths);
     const pid = (await readPid(paths)) ?? null;
     const fingerprint = await tlsFingerprint(paths.dataDir);
-    const result = { running: Boolean(health), pid, socket: paths.socket, dataDir: paths.dataDir, health: health ?? null, tlsFingerprint: fingerprint };
+    const result = {
+      running: Boolean(health),
+      pid,
+      socket: paths.socket,
+      dataDir: paths.dataDir,
+      health: health ?? null,
+      tlsFingerprint: fingerprint,
+    };
     if (!health) {
       this.say(`${chalk.red("✖")} mcd is not running (socket ${paths.socket}) — start it with \`mc daemon start\``);
       if (this.jsonEnabled()) this.logJson(result);

@@ -1,7 +1,7 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base-command.ts";
-import { UsageError } from "../../lib/errors.ts";
 import { canPrompt } from "../../lib/interaction.ts";
+import { UsageError } from "../../lib/usage-error.ts";
 
 export default class TenantsDelete extends BaseCommand {
   static override summary = "Delete a tenant and every container, network, volume, image and key it owns. Admin only.";

@@ -1,9 +1,9 @@
 import { quotaUpdateSchema } from "@minicloud/shared";
 import { Args } from "@oclif/core";
 import { BaseCommand } from "../../lib/base-command.ts";
-import { UsageError } from "../../lib/errors.ts";
 import { quotaFlags, quotaUpdateFrom } from "../../lib/quota-flags.ts";
 import { renderQuota } from "../../lib/render-quota.ts";
+import { UsageError } from "../../lib/usage-error.ts";
 
 export default class TenantsQuota extends BaseCommand {
   static override summary = "Override a tenant's quota limits. Admin only.";
