@@ -1,0 +1,188 @@
+/**
+ * `npm run bench`: starts an isolated daemon (its own data dir, socket, port and prefix), runs each
+ * benchmark next to a baseline measured in the same run, prints a table and writes
+ * bench/results/latest.json. Not part of the test suite; cleans up after itself.
+ */
+import { execFile } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { Agent, Pool, request } from "undici";
+import { TestDaemon } from "../test/harness/daemon.ts";
+import { docker } from "../test/harness/docker.ts";
+import { mc } from "../test/harness/mc.ts";
+import { MC_BIN, REPO_ROOT, SAMPLE_IMAGE } from "../test/harness/paths.ts";
+import { round, summarise, timeIt } from "./stats.ts";
+
+const run = promisify(execFile);
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 7);
+const API_APPS = Number(process.env.BENCH_API_APPS ?? 50);
+const API_SECONDS = Number(process.env.BENCH_API_SECONDS ?? 5);
+const API_CONCURRENCY = 16;
+
+interface Row {
+  name: string;
+  subject: { median: number; p99: number; n: number };
+  baseline?: { name: string; median: number; p99: number; n: number };
+  ratio?: number;
+  unit: string;
+  goal: string;
+}
+
+const rows: Row[] = [];
+
+function record(name: string, unit: string, goal: string, subject: number[], baseline?: { name: string; samples: number[] }): void {
+  const s = summarise(subject);
+  const b = baseline ? { name: baseline.name, ...summarise(baseline.samples) } : undefined;
+  rows.push({ name, subject: s, baseline: b, ratio: b ? round(s.median / b.median) : undefined, unit, goal });
+}
+
+async function waitFor200(url: string): Promise<void> {
+  for (;;) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function benchDeploy(daemon: TestDaemon): Promise<void> {
+  const platform: number[] = [];
+  const raw: number[] = [];
+  for (let i = 0; i < ITERATIONS; i++) {
+    platform.push(
+      await timeIt(async () => {
+        const result = await mc(["deploy", `lat${i}`, "--image", SAMPLE_IMAGE, "--port", "8080", "--json"], daemon.env);
+        if (result.code !== 0) throw new Error(result.stderr);
+        await waitFor200((JSON.parse(result.stdout) as { url: string }).url);
+      }),
+    );
+    let id = "";
+    raw.push(
+      await timeIt(async () => {
+        id = (
+          await run("docker", ["run", "-d", "--label", `minicloud.prefix=${daemon.prefix}`, "-p", "127.0.0.1::8080", SAMPLE_IMAGE])
+        ).stdout.trim();
+        const port = (await run("docker", ["port", id, "8080/tcp"])).stdout.trim().split(":").pop();
+        await waitFor200(`http://127.0.0.1:${port}/`);
+      }),
+    );
+    await run("docker", ["rm", "-f", id]);
+    await mc(["apps", "destroy", `lat${i}`, "--yes"], daemon.env);
+  }
+  record("deploy until 200", "ms", "ratio ≤ 1.3", platform, { name: "docker run -d -p until 200", samples: raw });
+}
+
+async function benchCli(daemon: TestDaemon): Promise<void> {
+  const time = async (command: string, args: string[], env: NodeJS.ProcessEnv) => {
+    const samples: number[] = [];
+    for (let i = 0; i < ITERATIONS * 2; i++) samples.push(await timeIt(() => run(command, args, { env: { ...process.env, ...env } })));
+    return samples;
+  };
+  const dockerVersion = await time("docker", ["version"], {});
+  record("mc version", "ms", "≤ 150 ms", await time(process.execPath, [MC_BIN, "version"], daemon.env), {
+    name: "docker version",
+    samples: dockerVersion,
+  });
+  record("mc status", "ms", "≤ 250 ms", await time(process.execPath, [MC_BIN, "status"], daemon.env), {
+    name: "docker version",
+    samples: dockerVersion,
+  });
+}
+
+async function load(url: string, dispatcher: Agent | Pool, headers: Record<string, string>): Promise<{ rps: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + API_SECONDS * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const start = performance.now();
+      const response = await request(url, { dispatcher, headers });
+      await response.body.arrayBuffer();
+      if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}`);
+      latencies.push(performance.now() - start);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: API_CONCURRENCY }, worker));
+  return { rps: round(latencies.length / ((performance.now() - started) / 1000)), latencies };
+}
+
+async function benchApi(daemon: TestDaemon): Promise<void> {
+  const raised = await mc(["tenants", "quota", "default", "--max-instances", "1000", "--max-cpus", "1000", "--max-memory", "1024g"], daemon.env);
+  if (raised.code !== 0) throw new Error(raised.stderr);
+  const client = daemon.client();
+  try {
+    for (let i = 0; i < API_APPS; i++)
+      await client.apps.deploy({ name: `api${i}`, image: SAMPLE_IMAGE, port: 8080, memory: "16m", cpus: 0.05 });
+  } finally {
+    await client.close();
+  }
+  const socket = new Agent({ connect: { socketPath: daemon.socket }, connections: API_CONCURRENCY });
+  const unix = await load("http://mcd/v1/apps", socket, {});
+  const tcpPool = new Pool(daemon.tcpUrl, { connections: API_CONCURRENCY });
+  const tcp = await load(`${daemon.tcpUrl}/v1/apps`, tcpPool, { authorization: `Bearer ${await daemon.adminKey()}` });
+  await socket.close();
+  await tcpPool.close();
+  record(`GET /v1/apps (${API_APPS} apps), socket: ${unix.rps} req/s`, "ms", "≥ 3000 req/s, p99 ≤ 20 ms", unix.latencies);
+  record(`GET /v1/apps (${API_APPS} apps), TCP+key: ${tcp.rps} req/s`, "ms", "≥ 3000 req/s, p99 ≤ 20 ms", tcp.latencies);
+  const rss = Number((await run("ps", ["-o", "rss=", "-p", String(await daemonPid(daemon))])).stdout.trim()) / 1024;
+  rows.push({
+    name: `mcd RSS with ${API_APPS} apps`,
+    subject: { median: round(rss), p99: round(rss), n: 1 },
+    unit: "MB",
+    goal: "≤ 150 MB at 200",
+  });
+}
+
+async function daemonPid(daemon: TestDaemon): Promise<number> {
+  const { stdout } = await run("pgrep", ["-f", "mcd.js"]);
+  for (const pid of stdout.trim().split("\n")) {
+    const { stdout: environ } = await run("cat", [`/proc/${pid}/environ`]).catch(() => ({ stdout: "" }));
+    if (environ.includes(`MC_PREFIX=${daemon.prefix}`)) return Number(pid);
+  }
+  throw new Error("daemon process not found");
+}
+
+function print(): void {
+  const header = ["benchmark", "median", "p99", "baseline", "b. median", "ratio", "goal"];
+  const lines = rows.map((r) => [
+    r.name,
+    `${r.subject.median} ${r.unit}`,
+    `${r.subject.p99} ${r.unit}`,
+    r.baseline?.name ?? "-",
+    r.baseline ? `${r.baseline.median} ${r.unit}` : "-",
+    r.ratio === undefined ? "-" : String(r.ratio),
+    r.goal,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
+  for (const line of [header, ...lines]) console.log(line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "));
+}
+
+const daemon = await TestDaemon.create();
+try {
+  await daemon.start({ MC_RATE_LIMIT: "100000000" });
+  await benchCli(daemon);
+  await benchDeploy(daemon);
+  await benchApi(daemon);
+  print();
+  const machine = {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model,
+    memoryGiB: round(os.totalmem() / 1024 ** 3),
+    node: process.version,
+  };
+  const engine = (await docker.version()).Version;
+  await mkdir(path.join(REPO_ROOT, "bench/results"), { recursive: true });
+  await writeFile(
+    path.join(REPO_ROOT, "bench/results/latest.json"),
+    `${JSON.stringify({ date: new Date().toISOString(), machine, engine, rows }, null, 2)}\n`,
+  );
+  console.log("\nwrote bench/results/latest.json");
+} finally {
+  await daemon.destroy();
+}
