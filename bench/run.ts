@@ -113,7 +113,10 @@ async function load(url: string, dispatcher: Agent | Pool, headers: Record<strin
 }
 
 async function benchApi(daemon: TestDaemon): Promise<void> {
-  const raised = await mc(["tenants", "quota", "default", "--max-instances", "1000", "--max-cpus", "1000", "--max-memory", "1024g"], daemon.env);
+  const raised = await mc(
+    ["tenants", "quota", "default", "--max-instances", "1000", "--max-cpus", "1000", "--max-memory", "1024g"],
+    daemon.env,
+  );
   if (raised.code !== 0) throw new Error(raised.stderr);
   const client = daemon.client();
   try {
