@@ -1,7 +1,7 @@
-import { createInterface } from "node:readline";
 import { Flags } from "@oclif/core";
 import { appArg, validAppName } from "../lib/app-args.ts";
 import { BaseCommand } from "../lib/base-command.ts";
+import { printNdjson } from "../lib/ndjson.ts";
 import { chalk } from "../lib/output.ts";
 import { UsageError } from "../lib/usage-error.ts";
 
@@ -36,15 +36,9 @@ export default class Logs extends BaseCommand {
       tail: flags.tail,
       since: flags.since,
     });
-    for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
-      if (!text) continue;
-      if (this.jsonEnabled()) {
-        process.stdout.write(`${text}\n`);
-        continue;
-      }
-      const entry = JSON.parse(text) as LogLine;
+    await printNdjson<LogLine>(stream, this.jsonEnabled(), (entry) => {
       const line = entry.stream === "stderr" ? chalk.red(entry.line) : entry.line;
-      process.stdout.write(`${chalk.dim(entry.ts)} ${chalk.cyan(`[${entry.instance}]`)} ${line}\n`);
-    }
+      return `${chalk.dim(entry.ts)} ${chalk.cyan(`[${entry.instance}]`)} ${line}`;
+    });
   }
 }

@@ -1,7 +1,7 @@
-import { createInterface } from "node:readline";
 import type { AuditEntry } from "@minicloud/shared";
 import { Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base-command.ts";
+import { printNdjson } from "../../lib/ndjson.ts";
 import { chalk } from "../../lib/output.ts";
 
 export default class Audit extends BaseCommand {
@@ -22,13 +22,7 @@ export default class Audit extends BaseCommand {
     const { flags } = await this.parse(Audit);
     const client = await this.client();
     const stream = await client.account.audit({ follow: flags.follow, tail: flags.tail, allTenants: !flags.tenant });
-    for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
-      if (!text) continue;
-      if (this.jsonEnabled()) {
-        process.stdout.write(`${text}\n`);
-        continue;
-      }
-      const entry = JSON.parse(text) as AuditEntry;
+    await printNdjson<AuditEntry>(stream, this.jsonEnabled(), (entry) => {
       const who = entry.actor.keyId
         ? `key ${entry.actor.keyId}`
         : entry.actor.role === "anonymous"
@@ -36,7 +30,7 @@ export default class Audit extends BaseCommand {
           : `${entry.actor.transport} admin`;
       const outcome =
         entry.outcome.status < 400 ? chalk.green(entry.outcome.status) : chalk.red(`${entry.outcome.status} ${entry.outcome.code ?? ""}`);
-      process.stdout.write(`${chalk.dim(entry.ts)} #${entry.seq} ${who} [${entry.tenant ?? "-"}] ${entry.action} → ${outcome}\n`);
-    }
+      return `${chalk.dim(entry.ts)} #${entry.seq} ${who} [${entry.tenant ?? "-"}] ${entry.action} → ${outcome}`;
+    });
   }
 }
