@@ -1,20 +1,9 @@
-import { appArg, validAppName } from "../lib/app-args.ts";
-import { BaseCommand } from "../lib/base-command.ts";
-import { withSpinner } from "../lib/interaction.ts";
-import { renderInstances } from "../lib/render-app.ts";
+import { AppActionCommand } from "../lib/app-action.ts";
+import { appArg } from "../lib/app-args.ts";
 
-export default class Start extends BaseCommand {
+export default class Start extends AppActionCommand {
   static override summary = "Start a stopped app and wait until it is healthy.";
-  static override examples = ["<%= config.bin %> start web"];
+  static override examples = ["<%= config.bin %> start web", "<%= config.bin %> start web --json"];
   static override args = { app: appArg };
-
-  async run() {
-    const { args } = await this.parse(Start);
-    const client = await this.client();
-    const app = await withSpinner(!this.jsonEnabled(), "Starting " + args.app + "…", () =>
-      client.apps.action(validAppName(args.app), "start"),
-    );
-    this.say(renderInstances(app));
-    return app;
-  }
+  protected readonly action = "start";
 }
