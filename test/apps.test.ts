@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf, docker, networksOf } from "./harness/docker.ts";
-import { json, mc } from "./harness/mc.ts";
+import { errorOf, json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE, MC_BIN, SAMPLE_IMAGE } from "./harness/paths.ts";
 
 interface AppJson {
@@ -176,6 +176,6 @@ describe("apps on demand, through the built mc binary and the real engine", () =
     assert.deepEqual(list.apps, []);
     const missing = await mc(["status", "web", "--json"], daemon.env);
     assert.equal(missing.code, 1);
-    assert.equal(json<{ error: { code: string } }>(missing.stderr).error.code, "not_found");
+    assert.equal(errorOf(missing).code, "not_found");
   });
 });

@@ -4,12 +4,8 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf } from "./harness/docker.ts";
-import { json, type McResult, mc } from "./harness/mc.ts";
+import { errorOf, json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE, SAMPLE_IMAGE } from "./harness/paths.ts";
-
-function errorOf(result: McResult): { code: string; message: string } {
-  return json<{ error: { code: string; message: string } }>(result.stderr).error;
-}
 
 describe("bad input: one clear message, a non-zero exit, nothing left behind", () => {
   let daemon: TestDaemon;

@@ -3,7 +3,7 @@ import { rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { after, describe, test } from "node:test";
 import { TestDaemon } from "./harness/daemon.ts";
-import { json, mc } from "./harness/mc.ts";
+import { errorOf, json, mc } from "./harness/mc.ts";
 
 describe("mc login over TCP, with TLS pinning beyond loopback", () => {
   const daemons: TestDaemon[] = [];
@@ -22,7 +22,7 @@ describe("mc login over TCP, with TLS pinning beyond loopback", () => {
       env,
     );
     assert.equal(bad.code, 1);
-    assert.equal(json<{ error: { code: string } }>(bad.stderr).error.code, "unauthorized");
+    assert.equal(errorOf(bad).code, "unauthorized");
 
     const noKey = await mc(["login", "--host", daemon.tcpUrl], env);
     assert.equal(noKey.code, 2, "no prompt without a TTY: the missing key is a usage error");
@@ -74,6 +74,6 @@ describe("mc login over TCP, with TLS pinning beyond loopback", () => {
     await restarted.start();
     const refused = await mc(["apps", "list", "--json"], env);
     assert.equal(refused.code, 1);
-    assert.equal(json<{ error: { code: string; message: string } }>(refused.stderr).error.code, "certificate_mismatch");
+    assert.equal(errorOf(refused).code, "certificate_mismatch");
   });
 });

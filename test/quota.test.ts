@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { ApiError } from "@minicloud/shared";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf } from "./harness/docker.ts";
-import { json, mc } from "./harness/mc.ts";
+import { errorOf, json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE } from "./harness/paths.ts";
 import { createTenant, type TestTenant } from "./harness/tenant.ts";
 
@@ -39,7 +39,7 @@ describe("quotas: atomic reservation, clear refusals, usage vs limits", () => {
     ]) {
       const result = await mc(["tenants", "quota", "acme", `${args[0]}=${args[1]}`, "--json"], daemon.env);
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
-      assert.equal(json<{ error: { code: string } }>(result.stderr).error.code, "invalid_input");
+      assert.equal(errorOf(result).code, "invalid_input");
     }
     const quota = json<QuotaJson>((await mc(["quota", "--json"], acme.env)).stdout);
     assert.equal(quota.limits.maxInstances, 5, "nothing changed");
@@ -97,14 +97,14 @@ describe("quotas: atomic reservation, clear refusals, usage vs limits", () => {
     }
     const start = await mc(["start", first, "--json"], acme.env);
     assert.equal(start.code, 1);
-    assert.equal(json<{ error: { code: string } }>(start.stderr).error.code, "quota_exceeded");
+    assert.equal(errorOf(start).code, "quota_exceeded");
   });
 
   test("memory over the limit names memory, the usage, the request and the limit", async () => {
     assert.equal((await mc(["tenants", "quota", "acme", "--max-instances", "50"], daemon.env)).code, 0);
     const result = await mc(["deploy", "big", "--image", BASE_IMAGE, "--memory", "2g", "--json"], acme.env);
     assert.equal(result.code, 1);
-    const error = json<{ error: { code: string; message: string } }>(result.stderr).error;
+    const error = errorOf(result);
     assert.equal(error.code, "quota_exceeded");
     assert.match(error.message, /quota exceeded for memory in tenant acme: using 320m, this needs 2g more, the limit is 2g/);
   });

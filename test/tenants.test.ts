@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import type { ApiError } from "@minicloud/shared";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf, docker, networksOf } from "./harness/docker.ts";
-import { json, mc } from "./harness/mc.ts";
+import { errorOf, json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE, SAMPLE_IMAGE } from "./harness/paths.ts";
 import { createTenant, type TestTenant } from "./harness/tenant.ts";
 
@@ -114,7 +114,7 @@ describe("tenants: isolation, scoping and keys", () => {
     }
     const adminOnly = await mc(["tenants", "list", "--json"], acme.env);
     assert.equal(adminOnly.code, 1);
-    assert.equal(json<{ error: { code: string } }>(adminOnly.stderr).error.code, "forbidden");
+    assert.equal(errorOf(adminOnly).code, "forbidden");
   });
 
   test("names stay unambiguous: tenant a-b + app c next to tenant a + app b-c", async () => {
@@ -143,7 +143,7 @@ describe("tenants: isolation, scoping and keys", () => {
     assert.equal((await mc(["keys", "revoke", firstId], { ...acme.env, MC_API_KEY: second.key })).code, 0);
     const revoked = await mc(["apps", "list", "--json"], acme.env);
     assert.equal(revoked.code, 1);
-    assert.match(json<{ error: { message: string } }>(revoked.stderr).error.message, /revoked/);
+    assert.match(errorOf(revoked).message, /revoked/);
     acme = { ...acme, key: second.key, env: { ...acme.env, MC_API_KEY: second.key }, client: acme.client };
 
     const forged = `mck_${second.id}_${"A".repeat(43)}`;
@@ -163,7 +163,7 @@ describe("tenants: isolation, scoping and keys", () => {
     await daemon.start();
     const expired = await mc(["apps", "list", "--json"], { ...acme.env, MC_API_KEY: expiring.key });
     assert.equal(expired.code, 1);
-    assert.match(json<{ error: { message: string } }>(expired.stderr).error.message, /expired/);
+    assert.match(errorOf(expired).message, /expired/);
   });
 
   test("an image built for one tenant cannot be run by another", async () => {
@@ -178,11 +178,7 @@ describe("tenants: isolation, scoping and keys", () => {
     assert.equal(build.status, 0, String(build.stderr));
     const stolen = await mc(["deploy", "thief", "--image", image, "--port", "8080", "--json"], acme.env);
     assert.equal(stolen.code, 2);
-    assert.match(
-      json<{ error: { message: string } }>(stolen.stderr).error.message,
-      /was not found on the engine/,
-      "answered like a missing image",
-    );
+    assert.match(errorOf(stolen).message, /was not found on the engine/, "answered like a missing image");
     const owned = await mc(["deploy", "own", "--image", image, "--port", "8080"], globex.env);
     assert.equal(owned.code, 0, owned.stderr);
   });
@@ -199,6 +195,6 @@ describe("tenants: isolation, scoping and keys", () => {
     assert.equal(images.length, 0, "the tenant's images are gone");
     assert.equal((await containersOf(daemon.prefix, ["minicloud.tenant=acme"])).length, 1, "other tenants are untouched");
     const shown = await mc(["tenants", "show", "globex", "--json"], daemon.env);
-    assert.equal(json<{ error: { code: string } }>(shown.stderr).error.code, "not_found");
+    assert.equal(errorOf(shown).code, "not_found");
   });
 });

@@ -35,3 +35,8 @@ export function json<T = Record<string, unknown>>(text: string): T {
     throw new Error(`expected JSON, got: ${text}`);
   }
 }
+
+/** The `{"error":{code,message}}` that `--json` prints to stderr on failure. */
+export function errorOf(result: McResult): { code: string; message: string } {
+  return json<{ error: { code: string; message: string } }>(result.stderr).error;
+}

@@ -12,7 +12,7 @@ import { DockerRuntime } from "./runtime/docker-runtime.ts";
 import { type Listeners, startListeners } from "./server/listeners.ts";
 import { loadTlsMaterial } from "./server/tls-cert.ts";
 import { Store } from "./store/store.ts";
-import { DEFAULT_TENANT, TenantService } from "./tenants/service.ts";
+import { DEFAULT_TENANT, requireTenant, TenantService } from "./tenants/service.ts";
 
 export interface RunningDaemon {
   tcpUrl: string;
@@ -29,10 +29,9 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   const auditLog = await AuditLog.open(config.dataDir);
   const tenantLocks = new KeyedMutex();
   const keys = new KeyService(store);
-  let tenants: TenantService | undefined;
-  const quotaOf = (tenant: string) => (tenants as TenantService).require(tenant).quota;
+  const quotaOf = (tenant: string) => requireTenant(store.state, tenant).quota;
   const apps = new AppService({ store, runtime, tenantLocks, healthTimeoutMs: config.healthTimeoutMs, logger, quotaOf });
-  tenants = new TenantService({ store, runtime, apps, keys, tenantLocks });
+  const tenants = new TenantService({ store, runtime, apps, keys, tenantLocks });
   await tenants.ensureDefault();
   await bootstrapAdminKey(store, keys, config, logger);
 

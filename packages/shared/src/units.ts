@@ -58,3 +58,16 @@ export const cpusSchema = z.union([z.string(), z.number()]).transform((value, ct
   }
   return cpus;
 });
+
+const DURATION_PATTERN = /^(\d{1,9})([smhd])$/;
+const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** A duration such as 30s, 10m, 2h or 1d, as used by `--since`. */
+export const durationSchema = z.string().regex(DURATION_PATTERN, { message: "must be a duration such as 30s, 10m, 2h or 1d" });
+
+/** Seconds in a duration that `durationSchema` accepted. */
+export function durationSeconds(text: string): number {
+  const match = DURATION_PATTERN.exec(text);
+  if (!match) throw new Error(`not a duration: ${text}`);
+  return Number(match[1]) * SECONDS_PER_UNIT[match[2] as keyof typeof SECONDS_PER_UNIT];
+}

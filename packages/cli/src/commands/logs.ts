@@ -1,3 +1,4 @@
+import { durationSchema } from "@minicloud/shared";
 import { Flags } from "@oclif/core";
 import { appArg, validAppName } from "../lib/app-args.ts";
 import { BaseCommand } from "../lib/base-command.ts";
@@ -29,8 +30,9 @@ export default class Logs extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Logs);
-    if (flags.since && !/^\d{1,9}[smhd]$/.test(flags.since))
+    if (flags.since && !durationSchema.safeParse(flags.since).success) {
       throw new UsageError(`--since takes a duration such as 30s, 10m, 2h or 1d, got "${flags.since}"`);
+    }
     const stream = await (await this.client()).apps.logs(validAppName(args.app), {
       follow: flags.follow,
       tail: flags.tail,

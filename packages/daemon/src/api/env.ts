@@ -1,4 +1,5 @@
 import type { HttpBindings } from "@hono/node-server";
+import type { ErrorCode } from "@minicloud/shared";
 
 export interface Principal {
   role: "admin" | "tenant";
@@ -9,5 +10,6 @@ export interface Principal {
 
 export interface ApiEnv {
   Bindings: HttpBindings & { transport: "unix" | "tcp" };
-  Variables: { principal: Principal; requestId: string };
+  /** `problemCode` is set by problemResponse, so the audit entry knows the outcome without re-reading the body. */
+  Variables: { principal: Principal; requestId: string; problemCode: ErrorCode };
 }

@@ -33,6 +33,7 @@ export function toApiError(error: unknown): ApiError {
 
 /** Renders an error as RFC 9457 problem+json. */
 export function problemResponse(c: Context<ApiEnv>, error: ApiError, headers: Record<string, string> = {}): Response {
+  c.set("problemCode", error.code);
   const problem: Problem = {
     type: `https://minicloud.dev/problems/${error.code}`,
     title: TITLES[error.code],

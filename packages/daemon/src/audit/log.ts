@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import { appendFile, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { AuditEntry, AuditVerify } from "@minicloud/shared";
+import { Serial } from "../common/keyed-mutex.ts";
 
 export type AuditRecord = Omit<AuditEntry, "seq" | "ts" | "prevHash" | "hash">;
 
@@ -22,7 +23,7 @@ export class AuditLog extends EventEmitter<{ entry: [AuditEntry] }> {
   private readonly headFile: string;
   private seq = 0;
   private lastHash = GENESIS;
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly writes = new Serial();
 
   private constructor(dataDir: string) {
     super();
@@ -42,7 +43,7 @@ export class AuditLog extends EventEmitter<{ entry: [AuditEntry] }> {
   }
 
   append(record: AuditRecord): Promise<AuditEntry> {
-    const run = async () => {
+    return this.writes.run(async () => {
       const unsigned = { seq: this.seq + 1, ts: new Date().toISOString(), ...record, prevHash: this.lastHash };
       const entry: AuditEntry = { ...unsigned, hash: hashOf(unsigned) };
       await appendFile(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
@@ -51,10 +52,7 @@ export class AuditLog extends EventEmitter<{ entry: [AuditEntry] }> {
       this.lastHash = entry.hash;
       this.emit("entry", entry);
       return entry;
-    };
-    const next = this.writing.then(run, run);
-    this.writing = next.catch(() => undefined);
-    return next;
+    });
   }
 
   async readAll(): Promise<AuditEntry[]> {

@@ -16,3 +16,12 @@ export class KeyedMutex {
     return next;
   }
 }
+
+/** One-at-a-time execution of async work (ordered writes to a file, say): a KeyedMutex with one key. */
+export class Serial {
+  private readonly mutex = new KeyedMutex();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    return this.mutex.run("", work);
+  }
+}

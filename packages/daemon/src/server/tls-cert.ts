@@ -1,7 +1,7 @@
-import { X509Certificate } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { certificateFingerprint } from "@minicloud/shared/client";
 
 export interface TlsMaterial {
   cert: string;
@@ -17,14 +17,14 @@ export interface TlsMaterial {
 export async function loadTlsMaterial(dataDir: string, host: string, env = process.env): Promise<TlsMaterial> {
   if (env.MC_TLS_CERT && env.MC_TLS_KEY) {
     const [cert, key] = await Promise.all([readFile(env.MC_TLS_CERT, "utf8"), readFile(env.MC_TLS_KEY, "utf8")]);
-    return { cert, key, fingerprint: fingerprintOf(cert) };
+    return { cert, key, fingerprint: certificateFingerprint(cert) };
   }
   const dir = path.join(dataDir, "tls");
   const certPath = path.join(dir, "cert.pem");
   const keyPath = path.join(dir, "key.pem");
   try {
     const [cert, key] = await Promise.all([readFile(certPath, "utf8"), readFile(keyPath, "utf8")]);
-    return { cert, key, fingerprint: fingerprintOf(cert) };
+    return { cert, key, fingerprint: certificateFingerprint(cert) };
   } catch {
     // First start: generate below.
   }
@@ -44,9 +44,5 @@ export async function loadTlsMaterial(dataDir: string, host: string, env = proce
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(keyPath, pems.private, { mode: 0o600 });
   await writeFile(certPath, pems.cert, { mode: 0o644 });
-  return { cert: pems.cert, key: pems.private, fingerprint: fingerprintOf(pems.cert) };
-}
-
-function fingerprintOf(cert: string): string {
-  return `SHA256:${new X509Certificate(cert).fingerprint256}`;
+  return { cert: pems.cert, key: pems.private, fingerprint: certificateFingerprint(pems.cert) };
 }

@@ -3,6 +3,7 @@ import path from "node:path";
 import { DEFAULT_QUOTA } from "@minicloud/shared";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
+import { Serial } from "../common/keyed-mutex.ts";
 import { emptyState, STATE_VERSION, type State } from "./schema.ts";
 
 /**
@@ -11,7 +12,7 @@ import { emptyState, STATE_VERSION, type State } from "./schema.ts";
  */
 export class Store {
   private readonly db: Low<State>;
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly writes = new Serial();
 
   private constructor(db: Low<State>) {
     this.db = db;
@@ -38,13 +39,10 @@ export class Store {
 
   /** Applies a change and persists it before resolving; changes run one after another. */
   update<T>(change: (state: State) => T): Promise<T> {
-    const run = async () => {
+    return this.writes.run(async () => {
       const result = change(this.db.data);
       await this.db.write();
       return result;
-    };
-    const next = this.writing.then(run, run);
-    this.writing = next.catch(() => undefined);
-    return next;
+    });
   }
 }

@@ -4,10 +4,17 @@ import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import type { KeyService } from "../keys/service.ts";
 import { usageOf } from "../quota/usage.ts";
 import type { Runtime } from "../runtime/runtime.ts";
-import type { TenantRecord } from "../store/schema.ts";
+import type { State, TenantRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 
 export const DEFAULT_TENANT = "default";
+
+/** Throws not_found for a tenant that does not exist (also the answer for names a caller may not see). */
+export function requireTenant(state: Readonly<State>, name: string): TenantRecord {
+  const record = state.tenants.find((t) => t.name === name);
+  if (!record) throw new ApiError("not_found", `tenant ${name} not found — see \`mc tenants list\``);
+  return record;
+}
 
 export interface TenantServiceDeps {
   store: Store;
@@ -25,11 +32,8 @@ export class TenantService {
     this.deps = deps;
   }
 
-  /** Throws not_found for a tenant that does not exist (also the answer for names a caller may not see). */
   require(name: string): TenantRecord {
-    const record = this.deps.store.state.tenants.find((t) => t.name === name);
-    if (!record) throw new ApiError("not_found", `tenant ${name} not found — see \`mc tenants list\``);
-    return record;
+    return requireTenant(this.deps.store.state, name);
   }
 
   async ensureDefault(): Promise<void> {

@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import tls from "node:tls";
 import { normaliseFingerprint } from "./endpoint.ts";
 
@@ -19,4 +20,9 @@ export function fetchFingerprint(origin: string, timeoutMs = 5000): Promise<stri
     });
     socket.once("error", reject);
   });
+}
+
+/** The fingerprint of a PEM certificate, in the form `mc login --fingerprint` takes. */
+export function certificateFingerprint(pem: string | Buffer): string {
+  return normaliseFingerprint(new X509Certificate(pem).fingerprint256);
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { nameSchema } from "../names.ts";
-import { cpusSchema, memorySchema } from "../units.ts";
+import { cpusSchema, durationSchema, memorySchema } from "../units.ts";
 
 export const DEFAULT_MEMORY = "256m";
 export const DEFAULT_CPUS = 0.5;
@@ -78,9 +78,6 @@ export const logsQuerySchema = z
   .object({
     follow: z.enum(["true", "false"]).default("false"),
     tail: z.coerce.number().int().min(0).max(100_000).optional(),
-    since: z
-      .string()
-      .regex(/^\d{1,9}[smhd]$/, { message: "must be a duration such as 30s, 10m, 2h or 1d" })
-      .optional(),
+    since: durationSchema.optional(),
   })
   .strict();

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import path from "node:path";
 import { BaseCommand } from "../../lib/base-command.ts";
 import { localDaemonPaths, localHealth, readPid, spawnDaemon } from "../../lib/local-daemon.ts";
@@ -21,8 +21,11 @@ export default class DaemonStart extends BaseCommand {
     const { pid } = await spawnDaemon(paths);
     this.say(`${chalk.green("✔")} mcd started (pid ${pid}) on ${paths.socket}; log: ${paths.logFile}`);
     const keyFile = path.join(paths.dataDir, "admin.key");
-    const adminKey = await readFile(keyFile, "utf8").catch(() => undefined);
-    if (adminKey) this.say(`  admin API key for remote use: ${keyFile}`);
+    const hasKeyFile = await access(keyFile).then(
+      () => true,
+      () => false,
+    );
+    if (hasKeyFile) this.say(`  admin API key for remote use: ${keyFile}`);
     return { started: true, pid, socket: paths.socket, dataDir: paths.dataDir };
   }
 }

@@ -1,6 +1,6 @@
-import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { certificateFingerprint } from "@minicloud/shared/client";
 import { BaseCommand } from "../../lib/base-command.ts";
 import { localDaemonPaths, localHealth, readPid } from "../../lib/local-daemon.ts";
 import { chalk } from "../../lib/output.ts";
@@ -42,7 +42,7 @@ export default class DaemonStatus extends BaseCommand {
 async function tlsFingerprint(dataDir: string): Promise<string | null> {
   const file = process.env.MC_TLS_CERT ?? path.join(dataDir, "tls", "cert.pem");
   try {
-    return `SHA256:${new X509Certificate(await readFile(file)).fingerprint256}`;
+    return certificateFingerprint(await readFile(file));
   } catch {
     return null;
   }

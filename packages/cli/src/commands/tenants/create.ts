@@ -15,8 +15,9 @@ export default class TenantsCreate extends BaseCommand {
 
   async run() {
     const { args, flags } = await this.parse(TenantsCreate);
-    const request = tenantCreateSchema.parse({ name: args.name, quota: quotaUpdateFrom(flags) });
-    const created = await (await this.client()).tenants.create({ name: request.name, quota: quotaUpdateFrom(flags) });
+    const request = { name: args.name, quota: quotaUpdateFrom(flags) };
+    tenantCreateSchema.parse(request);
+    const created = await (await this.client()).tenants.create(request);
     this.say(`${chalk.green("✔")} tenant ${created.tenant.name} created`);
     this.say(`  API key (shown once, store it now): ${chalk.bold(created.apiKey.key)}`);
     return created;

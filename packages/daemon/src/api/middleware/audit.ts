@@ -16,15 +16,7 @@ export function audit(log: AuditLog) {
     if (READ_METHODS.has(c.req.method) && status !== 401) return;
     const principal = c.get("principal");
     const presented = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "")?.[1];
-    const code =
-      status >= 400
-        ? ((
-            (await c.res
-              .clone()
-              .json()
-              .catch(() => ({}))) as { code?: string }
-          ).code ?? null)
-        : null;
+    const code = status >= 400 ? (c.get("problemCode") ?? null) : null;
     const tenant = principal ? (principal.role === "tenant" ? principal.tenant : (c.req.query("tenant") ?? principal.tenant)) : null;
     await log.append({
       requestId: c.get("requestId"),

@@ -5,9 +5,9 @@ import type { AuditLog } from "../../audit/log.ts";
 import type { KeyService } from "../../keys/service.ts";
 import type { TenantService } from "../../tenants/service.ts";
 import type { ApiEnv } from "../env.ts";
+import { ndjsonResponse } from "../ndjson.ts";
 import { requireAdmin, type TenantOf } from "../scope.ts";
 import { jsonBody, queryOf } from "../validate.ts";
-import { ndjsonResponse } from "./apps.ts";
 
 /** Self-service for a tenant: its keys and quota; and the audit log (own tenant, or all for admins). */
 export function accountRoutes(deps: { keys: KeyService; tenants: TenantService; audit: AuditLog; tenantOf: TenantOf }) {

@@ -1,16 +1,10 @@
-import { Readable } from "node:stream";
-import { deployRequestSchema, logsQuerySchema } from "@minicloud/shared";
+import { deployRequestSchema, durationSeconds, logsQuerySchema } from "@minicloud/shared";
 import { Hono } from "hono";
 import type { AppService } from "../../apps/service.ts";
 import type { ApiEnv } from "../env.ts";
+import { ndjsonResponse } from "../ndjson.ts";
 import { nameParam, type TenantOf } from "../scope.ts";
 import { jsonBody, queryOf } from "../validate.ts";
-
-const SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
-
-export function ndjsonResponse(stream: Readable): Response {
-  return new Response(Readable.toWeb(stream) as ReadableStream, { headers: { "content-type": "application/x-ndjson" } });
-}
 
 export function appRoutes(apps: AppService, tenantOf: TenantOf) {
   const routes = new Hono<ApiEnv>();
@@ -37,8 +31,7 @@ export function appRoutes(apps: AppService, tenantOf: TenantOf) {
   routes.get("/v1/apps/:name/logs", async (c) => {
     const tenant = tenantOf(c);
     const query = queryOf(c, logsQuerySchema);
-    const since = query.since ? /^(\d+)([smhd])$/.exec(query.since) : null;
-    const sinceSeconds = since ? Math.floor(Date.now() / 1000) - Number(since[1]) * SECONDS[since[2] as keyof typeof SECONDS] : undefined;
+    const sinceSeconds = query.since ? Math.floor(Date.now() / 1000) - durationSeconds(query.since) : undefined;
     return ndjsonResponse(await apps.logs(tenant, app(c), { follow: query.follow === "true", tail: query.tail, sinceSeconds }));
   });
 
