@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf, docker, networksOf } from "./harness/docker.ts";
+import { curl } from "./harness/http.ts";
 import { errorOf, json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE, MC_BIN, SAMPLE_IMAGE } from "./harness/paths.ts";
 
@@ -11,11 +12,6 @@ interface AppJson {
   url: string | null;
   desired: string;
   instances: { id: string; state: string; health: string; url: string | null; memoryBytes: number | null }[];
-}
-
-async function get(url: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
-  return { status: response.status, body: await response.text() };
 }
 
 describe("apps on demand, through the built mc binary and the real engine", () => {
@@ -29,12 +25,13 @@ describe("apps on demand, through the built mc binary and the real engine", () =
     assert.equal((await containersOf(daemon.prefix)).length, 0, "no container of the test prefix is left");
   });
 
-  test("deploy prints a URL that answers 200, with hardened, labelled containers", async () => {
+  test("deploy prints the ingress URL, which answers 200, with hardened, labelled containers", async () => {
     const result = await mc(["deploy", "web", "--image", SAMPLE_IMAGE, "--port", "8080", "--count", "2"], daemon.env);
     assert.equal(result.code, 0, result.stderr);
-    const url = /http:\/\/127\.0\.0\.1:\d+/.exec(result.stdout)?.[0];
-    assert.ok(url, `a URL is printed: ${result.stdout}`);
-    const page = await get(url);
+    const url = /http:\/\/web\.default\.localhost:\d+/.exec(result.stdout)?.[0];
+    assert.equal(url, daemon.url("web"), `the ingress URL is printed: ${result.stdout}`);
+    assert.match(result.stdout, new RegExp(`https://web\\.default\\.localhost:${daemon.httpsPort}`));
+    const page = await curl(url);
     assert.equal(page.status, 200);
     assert.match(page.body, /hello from minicloud/);
 
@@ -54,11 +51,8 @@ describe("apps on demand, through the built mc binary and the real engine", () =
       assert.equal(info.HostConfig.NanoCpus, 0.5e9);
       assert.ok((info.HostConfig.PidsLimit ?? 0) > 0);
       assert.equal(info.HostConfig.NetworkMode, `${daemon.prefix}_default`);
-      const bindings = Object.values(info.HostConfig.PortBindings ?? {}).flat() as { HostIp: string }[];
-      assert.ok(
-        bindings.every((b) => b.HostIp === "127.0.0.1"),
-        "ports are published on loopback only",
-      );
+      assert.deepEqual(info.HostConfig.PortBindings ?? {}, {}, "no host port: traffic comes through the ingress");
+      assert.equal(info.HostConfig.Dns?.length, 1, "the tenant's resolver is set");
     }
   });
 
@@ -94,20 +88,22 @@ describe("apps on demand, through the built mc binary and the real engine", () =
     assert.equal(stopped.code, 0, stopped.stderr);
     assert.equal(json<AppJson>(stopped.stdout).desired, "stopped");
     assert.ok(json<AppJson>(stopped.stdout).instances.every((i) => i.state === "stopped"));
-    await assert.rejects(get(oldUrl));
+    const dark = await curl(oldUrl);
+    assert.equal(dark.status, 404);
+    assert.match(dark.body, /No app answers at this address/);
 
     const started = await mc(["start", "web", "--json"], daemon.env);
     assert.equal(started.code, 0, started.stderr);
     const app = json<AppJson>(started.stdout);
     assert.ok(app.instances.every((i) => i.state === "running"));
     assert.ok(app.url);
-    assert.equal((await get(app.url)).status, 200);
+    assert.equal((await curl(app.url)).status, 200);
 
     const restarted = await mc(["restart", "web", "--json"], daemon.env);
     assert.equal(restarted.code, 0, restarted.stderr);
     const afterRestart = json<AppJson>(restarted.stdout);
     assert.ok(afterRestart.url);
-    assert.equal((await get(afterRestart.url)).status, 200);
+    assert.equal((await curl(afterRestart.url)).status, 200);
   });
 
   test("logs shows stdout and stderr of every instance with timestamps", async () => {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf } from "./harness/docker.ts";
+import { curl } from "./harness/http.ts";
 import { errorOf, json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE, SAMPLE_IMAGE } from "./harness/paths.ts";
 
@@ -116,7 +117,7 @@ describe("bad input: one clear message, a non-zero exit, nothing left behind", (
     assert.match(errorOf(second).message, /already exists/);
     assert.equal((await containersOf(daemon.prefix, ["minicloud.app=dup"])).length, 1);
     const url = json<{ url: string }>(first.stdout).url;
-    assert.equal((await fetch(url)).status, 200);
+    assert.equal((await curl(url)).status, 200);
     assert.equal((await mc(["apps", "destroy", "dup", "--yes"], daemon.env)).code, 0);
   });
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -20,6 +20,7 @@ describe("mc daemon start|status|stop and mcd's start-up errors", () => {
       MC_SOCKET: path.join(dir, "run/mcd.sock"),
       MC_LISTEN: `127.0.0.1:${await freePort()}`,
       MC_PREFIX: prefix,
+      ...(await networkPorts()),
       XDG_CONFIG_HOME: path.join(dir, "config"),
     };
   });
@@ -74,12 +75,35 @@ describe("mc daemon start|status|stop and mcd's start-up errors", () => {
         MC_DATA_DIR: other,
         MC_SOCKET: path.join(other, "mcd.sock"),
         MC_LISTEN: `127.0.0.1:${port}`,
+        ...(await networkPorts()),
       });
       assert.equal(result.code, 1);
       assert.match(result.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: it is already in use`));
       await rm(other, { recursive: true, force: true });
     } finally {
       blocker.close();
+    }
+  });
+
+  test("mcd refuses an ingress port that is taken, naming it and the setting", async () => {
+    const blocker = net.createServer();
+    const ports = await networkPorts();
+    await new Promise<void>((resolve) => blocker.listen(Number(ports.MC_HTTPS_PORT), resolve));
+    const other = await mkdtemp(path.join(os.tmpdir(), "mc-daemon-ingress-"));
+    try {
+      const result = await mc(["daemon", "start"], {
+        ...env,
+        ...ports,
+        MC_DATA_DIR: other,
+        MC_SOCKET: path.join(other, "mcd.sock"),
+        MC_LISTEN: `127.0.0.1:${await freePort()}`,
+      });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`ingress cannot listen on :${ports.MC_HTTPS_PORT}: it is already in use.*MC_HTTPS_PORT`));
+      assert.equal(await pgrepCaddyOf(other), false, "the Caddy it started is gone again");
+    } finally {
+      blocker.close();
+      await rm(other, { recursive: true, force: true });
     }
   });
 
@@ -107,3 +131,18 @@ describe("mc daemon start|status|stop and mcd's start-up errors", () => {
     assert.equal(status.code, 1);
   });
 });
+
+/** Ingress and DNS ports of their own, so this daemon never needs 80/443/53. */
+async function networkPorts(): Promise<Record<string, string>> {
+  return { MC_HTTP_PORT: String(await freePort()), MC_HTTPS_PORT: String(await freePort()), MC_DNS_PORT: String(await freePort()) };
+}
+
+/** Whether a Caddy started for this data dir still runs. */
+async function pgrepCaddyOf(dataDir: string): Promise<boolean> {
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes("caddy") && cmdline.includes(dataDir)) return true;
+  }
+  return false;
+}

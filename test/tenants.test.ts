@@ -159,7 +159,6 @@ describe("tenants: isolation, scoping and keys", () => {
     };
     for (const key of state.keys) if (key.id === expiring.id) key.expiresAt = new Date(Date.now() - 1000).toISOString();
     await writeFile(path.join(daemon.dir, "state.json"), JSON.stringify(state));
-    daemon = await TestDaemon.create({ reuse: daemon });
     await daemon.start();
     const expired = await mc(["apps", "list", "--json"], { ...acme.env, MC_API_KEY: expiring.key });
     assert.equal(expired.code, 1);

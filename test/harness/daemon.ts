@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -22,8 +23,6 @@ export function freePort(): Promise<number> {
 export interface TestDaemonOptions {
   listenHost?: string;
   env?: NodeJS.ProcessEnv;
-  /** Reuse another daemon's data dir, prefix and port (a restart). */
-  reuse?: TestDaemon;
 }
 
 /**
@@ -35,27 +34,26 @@ export class TestDaemon {
   readonly prefix: string;
   readonly port: number;
   readonly listenHost: string;
+  readonly httpPort: number;
+  readonly httpsPort: number;
+  readonly dnsPort: number;
   private process: ChildProcess | undefined;
   output = "";
 
-  private constructor(dir: string, prefix: string, port: number, listenHost: string) {
+  private constructor(dir: string, prefix: string, listenHost: string, ports: number[]) {
     this.dir = dir;
     this.prefix = prefix;
-    this.port = port;
     this.listenHost = listenHost;
+    [this.port, this.httpPort, this.httpsPort, this.dnsPort] = ports as [number, number, number, number];
   }
 
   static async create(options: TestDaemonOptions = {}): Promise<TestDaemon> {
-    const reuse = options.reuse;
-    const daemon = reuse
-      ? new TestDaemon(reuse.dir, reuse.prefix, reuse.port, reuse.listenHost)
-      : new TestDaemon(
-          await mkdtemp(path.join(os.tmpdir(), "mcd-test-")),
-          `t${randomBytes(4).toString("hex")}`,
-          await freePort(),
-          options.listenHost ?? "127.0.0.1",
-        );
-    return daemon;
+    return new TestDaemon(
+      await mkdtemp(path.join(os.tmpdir(), "mcd-test-")),
+      `t${randomBytes(4).toString("hex")}`,
+      options.listenHost ?? "127.0.0.1",
+      [await freePort(), await freePort(), await freePort(), await freePort()],
+    );
   }
 
   get socket(): string {
@@ -73,6 +71,12 @@ export class TestDaemon {
       MC_SOCKET: this.socket,
       MC_LISTEN: `${this.listenHost}:${this.port}`,
       MC_PREFIX: this.prefix,
+      MC_HTTP_PORT: String(this.httpPort),
+      MC_HTTPS_PORT: String(this.httpsPort),
+      MC_DNS_PORT: String(this.dnsPort),
+      // curl resolves *.localhost to loopback: ingress URLs work as printed, no resolver setup.
+      MC_DOMAIN: "localhost",
+      MC_HEALTH_INTERVAL: "1",
       MC_HEALTH_TIMEOUT: "6",
       MC_LOG_LEVEL: "warn",
       XDG_CONFIG_HOME: path.join(this.dir, "config"),
@@ -93,8 +97,17 @@ export class TestDaemon {
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.process = child;
-    child.stdout?.on("data", (chunk) => (this.output += chunk));
-    child.stderr?.on("data", (chunk) => (this.output += chunk));
+    // Kept next to the data dir's other logs, so a failed run can be read afterwards.
+    const log = createWriteStream(path.join(this.dir, "mcd.out"), { flags: "a" });
+    child.stdout?.on("data", (chunk) => {
+      this.output += chunk;
+      log.write(chunk);
+    });
+    child.stderr?.on("data", (chunk) => {
+      this.output += chunk;
+      log.write(chunk);
+    });
+    child.once("exit", () => log.end());
     const deadline = Date.now() + 20_000;
     const client = this.client();
     try {
@@ -117,16 +130,49 @@ export class TestDaemon {
 
   async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill(signal);
     return exited;
   }
 
+  /** The pid of a supervised process (caddy, coredns) from the daemon's pid file. */
+  async childPid(name: "caddy" | "coredns"): Promise<number> {
+    return Number((await readFile(path.join(this.dir, "run", `${name}.pid`), "utf8")).trim());
+  }
+
+  /** `http://<app>.<tenant>.localhost:<port>` on this daemon's ingress. */
+  url(app: string, tenant = "default", scheme: "http" | "https" = "http"): string {
+    return `${scheme}://${app}.${tenant}.localhost:${scheme === "http" ? this.httpPort : this.httpsPort}`;
+  }
+
+  /** Stops the daemon (SIGTERM, or SIGKILL for a crash) and starts it again on the same data dir and ports. */
+  async restart(signal: NodeJS.Signals = "SIGTERM", extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
+    await this.stop(signal);
+    await this.start(extraEnv);
+  }
+
   /** Stops the daemon and removes its Docker objects and files, also after a failed test. */
   async destroy(): Promise<void> {
     await this.stop("SIGKILL").catch(() => undefined);
+    // Caddy and CoreDNS outlive a killed daemon by design (the next one takes over); tests end them.
+    for (const file of await readdir(path.join(this.dir, "run")).catch(() => [])) {
+      const pid = Number((await readFile(path.join(this.dir, "run", file), "utf8").catch(() => "")).trim());
+      if (pid > 0) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    }
     await removeAllOf(this.prefix);
+    // MC_TEST_LOG_DIR keeps the daemon's, Caddy's and CoreDNS' logs of every test daemon for later reading.
+    const keep = process.env.MC_TEST_LOG_DIR;
+    if (keep) {
+      await cp(path.join(this.dir, "mcd.out"), path.join(keep, `${this.prefix}.mcd.log`)).catch(() => undefined);
+      await cp(path.join(this.dir, "logs"), path.join(keep, `${this.prefix}.logs`), { recursive: true }).catch(() => undefined);
+    }
     await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,3 +1,4 @@
+import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 
 export const docker = new Docker();
@@ -30,4 +31,17 @@ export async function removeAllOf(prefix: string): Promise<void> {
       .remove()
       .catch(() => undefined);
   }
+}
+
+/** Runs a command in a container and returns its output and exit code (like `docker exec`). */
+export async function execIn(containerId: string, command: string[]): Promise<{ code: number; output: string }> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: command, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const output = new PassThrough();
+  let text = "";
+  output.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+  docker.modem.demuxStream(stream, output, output);
+  await new Promise((resolve) => stream.on("end", resolve));
+  const { ExitCode } = await exec.inspect();
+  return { code: ExitCode ?? -1, output: text };
 }

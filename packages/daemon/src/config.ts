@@ -10,6 +10,14 @@ export interface DaemonConfig {
   httpPort: number;
   httpsPort: number;
   dnsPort: number;
+  /** Tenant networks get /24s from this range. */
+  subnetPool: string;
+  caddyBin: string | undefined;
+  /** A hosts file (usually /etc/hosts) the daemon keeps listing every routed host; off when unset. */
+  hostsFile: string | undefined;
+  corednsBin: string | undefined;
+  /** How often serving instances are probed at their health path. */
+  healthIntervalMs: number;
   prefix: string;
   dockerHost: string | undefined;
   /** How long a new instance may take to answer its health check. */
@@ -28,6 +36,11 @@ const SETTINGS = {
   "http-port": "MC_HTTP_PORT",
   "https-port": "MC_HTTPS_PORT",
   "dns-port": "MC_DNS_PORT",
+  "subnet-pool": "MC_SUBNET_POOL",
+  "caddy-bin": "MC_CADDY_BIN",
+  "hosts-file": "MC_HOSTS_FILE",
+  "coredns-bin": "MC_COREDNS_BIN",
+  "health-interval": "MC_HEALTH_INTERVAL",
   prefix: "MC_PREFIX",
   "health-timeout": "MC_HEALTH_TIMEOUT",
   "rate-limit": "MC_RATE_LIMIT",
@@ -61,6 +74,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const healthTimeout = Number(get("health-timeout") ?? "30");
   if (!(healthTimeout > 0)) throw new ConfigError("MC_HEALTH_TIMEOUT must be a positive number of seconds");
 
+  const healthInterval = Number(get("health-interval") ?? "5");
+  if (!(healthInterval > 0)) throw new ConfigError("MC_HEALTH_INTERVAL must be a positive number of seconds");
+  const subnetPool = get("subnet-pool") ?? "10.210.0.0/16";
+  if (!/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/.test(subnetPool))
+    throw new ConfigError(`MC_SUBNET_POOL must be an IPv4 range from /16 to /24 such as 10.210.0.0/16, got "${subnetPool}"`);
+
   const rateLimit = Number(get("rate-limit") ?? "600");
   if (!Number.isInteger(rateLimit) || rateLimit < 1)
     throw new ConfigError("MC_RATE_LIMIT must be a whole number of requests per minute, at least 1");
@@ -73,6 +92,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     httpPort: port("MC_HTTP_PORT", get("http-port") ?? "80"),
     httpsPort: port("MC_HTTPS_PORT", get("https-port") ?? "443"),
     dnsPort: port("MC_DNS_PORT", get("dns-port") ?? "53"),
+    subnetPool,
+    caddyBin: get("caddy-bin"),
+    hostsFile: get("hosts-file") || undefined,
+    corednsBin: get("coredns-bin"),
+    healthIntervalMs: healthInterval * 1000,
     prefix,
     dockerHost: env.DOCKER_HOST,
     healthTimeoutMs: healthTimeout * 1000,

@@ -7,12 +7,20 @@ import { AppService } from "./apps/service.ts";
 import { AuditLog } from "./audit/log.ts";
 import { KeyedMutex } from "./common/keyed-mutex.ts";
 import { type DaemonConfig, isLoopback } from "./config.ts";
+import { TenantDns } from "./dns/tenant-dns.ts";
+import { Ingress } from "./ingress/ingress.ts";
 import { KeyService } from "./keys/service.ts";
+import { HostsFile } from "./networking/hosts-file.ts";
+import { Networking } from "./networking/networking.ts";
 import { DockerRuntime } from "./runtime/docker-runtime.ts";
 import { type Listeners, startListeners } from "./server/listeners.ts";
 import { loadTlsMaterial } from "./server/tls-cert.ts";
 import { Store } from "./store/store.ts";
+import { findBinary } from "./supervisor/binaries.ts";
 import { DEFAULT_TENANT, requireTenant, TenantService } from "./tenants/service.ts";
+
+/** Where `<app>.<tenant>.<domain>` resolves on the host: Caddy listens on every address. */
+const INGRESS_ADDRESS = "127.0.0.1";
 
 export interface RunningDaemon {
   tcpUrl: string;
@@ -22,18 +30,37 @@ export interface RunningDaemon {
 
 /** Composes the daemon: store, runtime, services, API, listeners. Nothing here runs at import time. */
 export async function startDaemon(config: DaemonConfig, logger: Logger): Promise<RunningDaemon> {
+  // Missing programs fail the start before anything else happens.
+  const caddyBin = findBinary("caddy", config.caddyBin, "MC_CADDY_BIN");
+  const corednsBin = findBinary("coredns", config.corednsBin, "MC_COREDNS_BIN");
   const docker = new Docker(); // honours DOCKER_HOST
-  const runtime = new DockerRuntime(config.prefix, docker);
+  const runtime = new DockerRuntime(config.prefix, config.subnetPool, docker);
   await runtime.ping();
   const store = await Store.open(config.dataDir);
   const auditLog = await AuditLog.open(config.dataDir);
   const tenantLocks = new KeyedMutex();
   const keys = new KeyService(store);
   const quotaOf = (tenant: string) => requireTenant(store.state, tenant).quota;
-  const apps = new AppService({ store, runtime, tenantLocks, healthTimeoutMs: config.healthTimeoutMs, logger, quotaOf });
+  const { domain, httpPort, httpsPort, dataDir } = config;
+  const networking = new Networking({
+    store,
+    runtime,
+    ingress: new Ingress({ caddyBin, dataDir, domain, httpPort, httpsPort }, logger),
+    dns: new TenantDns({ corednsBin, dataDir, domain, port: config.dnsPort, ingressAddress: INGRESS_ADDRESS }, logger),
+    hostsFile: config.hostsFile ? new HostsFile(config.hostsFile, INGRESS_ADDRESS) : undefined,
+    settings: { domain, httpPort, httpsPort, healthIntervalMs: config.healthIntervalMs },
+    logger,
+  });
+  const apps = new AppService({ store, runtime, tenantLocks, healthTimeoutMs: config.healthTimeoutMs, logger, quotaOf, networking });
   const tenants = new TenantService({ store, runtime, apps, keys, tenantLocks });
   await tenants.ensureDefault();
   await bootstrapAdminKey(store, keys, config, logger);
+  try {
+    await networking.start();
+  } catch (error) {
+    await networking.stop();
+    throw error;
+  }
 
   const api = createApi({
     store,
@@ -42,11 +69,18 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     tenants,
     keys,
     auditLog,
+    networking,
     rateLimit: { limit: config.rateLimitPerMinute, windowSeconds: 60 },
     logger,
   });
   const tls = isLoopback(config.listen.host) ? undefined : await loadTlsMaterial(config.dataDir, config.listen.host);
-  const listeners: Listeners = await startListeners(api.fetch, config.socket, config.listen, tls);
+  let listeners: Listeners;
+  try {
+    listeners = await startListeners(api.fetch, config.socket, config.listen, tls);
+  } catch (error) {
+    await networking.stop();
+    throw error;
+  }
   const scheme = tls ? "https" : "http";
   const tcpUrl = `${scheme}://${config.listen.host.includes(":") ? `[${config.listen.host}]` : config.listen.host}:${listeners.tcpAddress.port}`;
   logger.info({ socket: config.socket, tcp: tcpUrl, fingerprint: tls?.fingerprint, prefix: config.prefix }, "mcd listening");
@@ -55,6 +89,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     fingerprint: tls?.fingerprint ?? null,
     async stop() {
       await listeners.close();
+      await networking.stop();
     },
   };
 }

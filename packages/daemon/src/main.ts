@@ -5,6 +5,8 @@ import { startDaemon } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
 import { EngineUnavailableError } from "./runtime/runtime.ts";
 import { ListenError } from "./server/listeners.ts";
+import { MissingBinaryError } from "./supervisor/binaries.ts";
+import { ProcessStartError } from "./supervisor/supervised-process.ts";
 
 /** `mcd` entry point: config, start, signals. Exits 1 with one clear line when it cannot start. */
 export async function main(argv: string[]): Promise<void> {
@@ -20,7 +22,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     daemon = await startDaemon(config, logger);
   } catch (error) {
-    const known = error instanceof EngineUnavailableError || error instanceof ListenError || error instanceof ConfigError;
+    const known = [EngineUnavailableError, ListenError, ConfigError, MissingBinaryError, ProcessStartError].some(
+      (type) => error instanceof type,
+    );
     const hint = error instanceof EngineUnavailableError ? " — start it (dockerd, or run scripts/setup) or set DOCKER_HOST" : "";
     process.stderr.write(`mcd: ${known ? (error as Error).message : String((error as Error).stack ?? error)}${hint}\n`);
     process.exit(1);

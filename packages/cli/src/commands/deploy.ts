@@ -51,6 +51,7 @@ export default class Deploy extends BaseCommand {
       `${chalk.green("✔")} ${app.name} deployed: ${app.instances.length} instance(s) [${app.instances.map((i) => i.id).join(", ")}]`,
     );
     if (app.url) this.say(`  ${chalk.bold(app.url)}`);
+    if (app.httpsUrl) this.say(`  ${chalk.bold(app.httpsUrl)}  (trust it with \`mc ingress ca\`)`);
     return app;
   }
 }

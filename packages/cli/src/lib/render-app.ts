@@ -22,7 +22,7 @@ export function renderApp(app: App): string {
   return [
     `${chalk.bold(app.name)} (tenant ${app.tenant}) ${colourState(app.desired)} — ${running}/${app.count} instances running`,
     `  image ${app.image}  port ${app.port ?? "-"}  memory ${formatMemory(app.memory)}  cpus ${app.cpus}`,
-    `  url   ${app.url ?? "-"}`,
+    `  url   ${app.url ?? "-"}${app.httpsUrl ? `  ${app.httpsUrl}` : ""}`,
     "",
     renderInstances(app),
   ].join("\n");

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { AppService } from "../apps/service.ts";
 import type { AuditLog } from "../audit/log.ts";
 import type { KeyService } from "../keys/service.ts";
+import type { Networking } from "../networking/networking.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import type { Store } from "../store/store.ts";
 import type { TenantService } from "../tenants/service.ts";
@@ -30,6 +31,7 @@ export interface ApiDeps {
   tenants: TenantService;
   keys: KeyService;
   auditLog: AuditLog;
+  networking: Networking;
   rateLimit: RateLimitOptions;
   logger: Logger;
 }
@@ -45,7 +47,7 @@ export function createApi(deps: ApiDeps) {
   });
   api.notFound((c) => problemResponse(c, new ApiError("not_found", `no route ${c.req.method} ${c.req.path} — see GET /v1/openapi.json`)));
 
-  api.route("/", healthRoute(deps.runtime));
+  api.route("/", healthRoute(deps.runtime, deps.networking));
   api.route("/", openApiRoute());
   api.use("/v1/*", audit(deps.auditLog));
   api.use("/v1/*", auth(deps.store));
@@ -59,7 +61,7 @@ export function createApi(deps: ApiDeps) {
   api.use("/v1/*", rateLimit(deps.rateLimit));
 
   const tenantOf = tenantScope(deps.tenants);
-  api.route("/", systemRoutes());
+  api.route("/", systemRoutes(deps.networking));
   api.route("/", appRoutes(deps.apps, tenantOf));
   api.route("/", tenantRoutes(deps.tenants));
   api.route("/", accountRoutes({ keys: deps.keys, tenants: deps.tenants, audit: deps.auditLog, tenantOf }));

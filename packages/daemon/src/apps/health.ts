@@ -12,12 +12,15 @@ export interface HealthTarget {
   healthPath: string;
 }
 
-/** One HTTP probe: any answer below 500 means the app is up and listening. */
-export async function probeHttp(hostPort: number, path: string): Promise<boolean> {
+/**
+ * One HTTP probe of `ip:port`. On the default path `/` any answer below 500 means the app is up and
+ * listening (many apps answer 404 there); a health path the user chose must answer 2xx or 3xx.
+ */
+export async function probeHttp(address: string, path: string): Promise<boolean> {
   try {
-    const response = await fetch(`http://127.0.0.1:${hostPort}${path}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+    const response = await fetch(`http://${address}${path}`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     await response.body?.cancel();
-    return response.status < 500;
+    return response.status < (path === "/" ? 500 : 400);
   } catch {
     return false;
   }
@@ -31,13 +34,13 @@ export async function waitHealthy(runtime: Runtime, instance: RuntimeInstance, t
   const started = Date.now();
   while (true) {
     const current = await runtime.inspectInstance(instance.containerId);
-    if (!current || current.state !== "running") {
+    if (current?.state !== "running") {
       const reason = current ? `exited with code ${current.exitCode ?? "?"}` : "disappeared";
       throw await unhealthy(runtime, instance, `instance ${instance.instanceId} ${reason} before it became healthy`);
     }
     if (target.port == null) {
       if (Date.now() - started >= RUNNING_GRACE_MS) return;
-    } else if (current.hostPort !== null && (await probeHttp(current.hostPort, target.healthPath))) {
+    } else if (current.ip !== null && (await probeHttp(`${current.ip}:${target.port}`, target.healthPath))) {
       return;
     }
     if (Date.now() - started > timeoutMs) {

@@ -4,11 +4,20 @@ import { ApiError, type App, type AppSpec, type QuotaLimits } from "@minicloud/s
 import type { Logger } from "pino";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import { assertWithinQuota, usageOf } from "../quota/usage.ts";
-import { ImageNotFoundError, type Runtime, type RuntimeInstance } from "../runtime/runtime.ts";
+import { ImageNotFoundError, type Runtime, type RuntimeInstance, type TenantNetwork } from "../runtime/runtime.ts";
 import type { AppRecord, InstanceRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import { probeHttp, waitHealthy } from "./health.ts";
-import { type InstanceObservation, toAppView } from "./view.ts";
+import { type AppUrls, type InstanceObservation, toAppView } from "./view.ts";
+
+/** What apps need from networking: tenant resolvers, published routes and records, URLs. */
+export interface AppNetworking {
+  attachNetwork(network: TenantNetwork): Promise<void>;
+  detachNetwork(tenant: string): Promise<void>;
+  /** Serves the current desired state on the ingress and in DNS; resolves once it is served. */
+  publish(): Promise<void>;
+  urls(tenant: string, app: string): AppUrls;
+}
 
 export interface AppServiceDeps {
   store: Store;
@@ -18,6 +27,7 @@ export interface AppServiceDeps {
   logger: Logger;
   /** The tenant's quota limits; throws not_found for an unknown tenant. */
   quotaOf: (tenant: string) => QuotaLimits;
+  networking: AppNetworking;
 }
 
 export interface ObserveOptions {
@@ -48,7 +58,7 @@ export class AppService {
     const record = await this.reserve(tenant, spec);
     const created: RuntimeInstance[] = [];
     try {
-      const network = await runtime.ensureNetwork(tenant);
+      const network = await this.tenantNetwork(tenant);
       for (let i = 0; i < spec.count; i++) created.push(await this.createInstance(tenant, spec, network));
       await Promise.all(created.map((instance) => waitHealthy(runtime, instance, spec, this.deps.healthTimeoutMs)));
     } catch (error) {
@@ -60,10 +70,12 @@ export class AppService {
       throw error instanceof ImageNotFoundError ? imageMissing(spec.image) : error;
     }
     await store.update(() => {
-      record.instances = created.map((c) => ({ id: c.instanceId, containerId: c.containerId }));
+      record.instances = created.map(toInstanceRecord);
       record.phase = "ready";
       record.updatedAt = new Date().toISOString();
     });
+    // The routes and records are in place before the deploy is reported done.
+    await this.deps.networking.publish();
     this.deps.logger.info({ tenant, app: spec.name, instances: created.length }, "app deployed");
     return this.view(record);
   }
@@ -136,8 +148,11 @@ export class AppService {
   async stop(tenant: string, name: string): Promise<App> {
     return this.deps.tenantLocks.run(tenant, async () => {
       const record = this.require(tenant, name);
+      // Out of the ingress and DNS first, so no request is sent to an instance that is going away.
+      await this.setDesired(record, "stopped");
+      await this.deps.networking.publish();
       await Promise.all(record.instances.map((i) => this.deps.runtime.stopInstance(i.containerId)));
-      return this.view(await this.setDesired(record, "stopped"));
+      return this.view(record);
     });
   }
 
@@ -145,14 +160,13 @@ export class AppService {
     return this.deps.tenantLocks.run(tenant, async () => {
       const record = this.require(tenant, name);
       if (record.desired === "stopped") this.assertQuota(tenant, record.spec);
-      const network = await this.deps.runtime.ensureNetwork(tenant);
+      const network = await this.tenantNetwork(tenant);
       const instances = await Promise.all(record.instances.map((i) => this.ensureRunning(record, i, network)));
-      await this.persistInstances(
-        record,
-        instances.map((i) => ({ id: i.instanceId, containerId: i.containerId })),
-      );
+      await this.persistInstances(record, instances.map(toInstanceRecord));
       await Promise.all(instances.map((i) => waitHealthy(this.deps.runtime, i, record.spec, this.deps.healthTimeoutMs)));
-      return this.view(await this.setDesired(record, "running"));
+      await this.setDesired(record, "running");
+      await this.deps.networking.publish();
+      return this.view(record);
     });
   }
 
@@ -162,21 +176,30 @@ export class AppService {
       for (const instance of record.instances) {
         await this.deps.runtime.restartInstance(instance.containerId);
         const current = await this.deps.runtime.inspectInstance(instance.containerId);
-        if (current) await waitHealthy(this.deps.runtime, current, record.spec, this.deps.healthTimeoutMs);
+        if (!current) continue;
+        // A restarted container may come back on another address.
+        await this.persistInstances(
+          record,
+          record.instances.map((i) => (i.id === instance.id ? toInstanceRecord(current) : i)),
+        );
+        await this.deps.networking.publish();
+        await waitHealthy(this.deps.runtime, current, record.spec, this.deps.healthTimeoutMs);
       }
-      return this.view(await this.setDesired(record, "running"));
+      await this.setDesired(record, "running");
+      return this.view(record);
     });
   }
 
   async destroy(tenant: string, name: string, options: { evenWhileDeploying?: boolean } = {}): Promise<void> {
     await this.deps.tenantLocks.run(tenant, async () => {
       const record = options.evenWhileDeploying ? this.requireAny(tenant, name) : this.require(tenant, name);
-      // Also sweep containers the record lost track of: labels are the truth.
-      const labelled = await this.deps.runtime.listInstances({ tenant, app: name });
-      await this.removeAll([...new Set([...record.instances.map((i) => i.containerId), ...labelled.map((l) => l.containerId)])]);
       await this.deps.store.update((state) => {
         state.apps = state.apps.filter((a) => !(a.tenant === tenant && a.name === name));
       });
+      await this.deps.networking.publish();
+      // Also sweep containers the record lost track of: labels are the truth.
+      const labelled = await this.deps.runtime.listInstances({ tenant, app: name });
+      await this.removeAll([...new Set([...record.instances.map((i) => i.containerId), ...labelled.map((l) => l.containerId)])]);
       await this.removeNetworkIfNoApps(tenant);
       this.deps.logger.info({ tenant, app: name }, "app destroyed");
     });
@@ -229,7 +252,14 @@ export class AppService {
     return record;
   }
 
-  private createInstance(tenant: string, spec: AppSpec, network: string): Promise<RuntimeInstance> {
+  /** The tenant's network, with its resolver answering before any container is told to use it. */
+  private async tenantNetwork(tenant: string): Promise<TenantNetwork> {
+    const network = await this.deps.runtime.ensureNetwork(tenant);
+    await this.deps.networking.attachNetwork(network);
+    return network;
+  }
+
+  private createInstance(tenant: string, spec: AppSpec, network: TenantNetwork): Promise<RuntimeInstance> {
     return this.deps.runtime.createInstance({
       tenant,
       app: spec.name,
@@ -241,12 +271,13 @@ export class AppService {
       memoryBytes: spec.memory,
       cpus: spec.cpus,
       readOnlyRootfs: spec.readOnlyRootfs,
-      network,
+      network: network.name,
+      dns: [network.gateway],
     });
   }
 
   /** Starts an instance's container, recreating it when it has gone missing. */
-  private async ensureRunning(record: AppRecord, instance: InstanceRecord, network: string): Promise<RuntimeInstance> {
+  private async ensureRunning(record: AppRecord, instance: InstanceRecord, network: TenantNetwork): Promise<RuntimeInstance> {
     const current = await this.deps.runtime.inspectInstance(instance.containerId);
     if (!current) return this.createInstance(record.tenant, record.spec, network);
     if (current.state !== "running") await this.deps.runtime.startInstance(instance.containerId);
@@ -262,6 +293,7 @@ export class AppService {
   private async removeNetworkIfNoApps(tenant: string): Promise<void> {
     if (this.deps.store.state.apps.some((a) => a.tenant === tenant)) return;
     await this.deps.runtime.removeNetworkIfUnused(tenant);
+    await this.deps.networking.detachNetwork(tenant);
   }
 
   private async removeAll(containerIds: string[]): Promise<void> {
@@ -292,15 +324,21 @@ export class AppService {
         let stats: InstanceObservation["stats"];
         if (options.detailed && running) {
           [healthy, stats] = await Promise.all([
-            runtime.hostPort === null ? Promise.resolve(true) : probeHttp(runtime.hostPort, record.spec.healthPath),
+            runtime.ip === null || record.spec.port === undefined
+              ? Promise.resolve(true)
+              : probeHttp(`${runtime.ip}:${record.spec.port}`, record.spec.healthPath),
             this.deps.runtime.stats(instance.containerId),
           ]);
         }
         observed.set(instance.id, { runtime, healthy, stats });
       }),
     );
-    return toAppView(record, observed);
+    return toAppView(record, observed, this.deps.networking.urls(record.tenant, record.name));
   }
+}
+
+function toInstanceRecord(instance: RuntimeInstance): InstanceRecord {
+  return { id: instance.instanceId, containerId: instance.containerId, ip: instance.ip };
 }
 
 function imageMissing(image: string): ApiError {

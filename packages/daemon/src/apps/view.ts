@@ -8,8 +8,14 @@ export interface InstanceObservation {
   stats: InstanceStats | undefined;
 }
 
-function directUrl(runtime: RuntimeInstance | undefined): string | null {
-  return runtime?.state === "running" && runtime.hostPort !== null ? `http://127.0.0.1:${runtime.hostPort}` : null;
+export interface AppUrls {
+  http: string;
+  https: string;
+}
+
+/** The instance itself on the tenant network, reachable from the host (bypassing the ingress). */
+function directUrl(runtime: RuntimeInstance | undefined, port: number | undefined): string | null {
+  return runtime?.state === "running" && runtime.ip !== null && port !== undefined ? `http://${runtime.ip}:${port}` : null;
 }
 
 function instanceState(runtime: RuntimeInstance | undefined): Instance["state"] {
@@ -20,7 +26,7 @@ function instanceState(runtime: RuntimeInstance | undefined): Instance["state"] 
 }
 
 /** The API shape of an app: its spec (env values left out: they may be secrets) and observed instances. */
-export function toAppView(record: AppRecord, observed: Map<string, InstanceObservation>): App {
+export function toAppView(record: AppRecord, observed: Map<string, InstanceObservation>, urls: AppUrls): App {
   const instances: Instance[] = record.instances.map((instance) => {
     const seen = observed.get(instance.id);
     return {
@@ -29,12 +35,13 @@ export function toAppView(record: AppRecord, observed: Map<string, InstanceObser
       health: seen?.healthy === undefined ? "unknown" : seen.healthy ? "healthy" : "unhealthy",
       restarts: seen?.runtime?.restartCount ?? 0,
       startedAt: seen?.runtime?.startedAt ?? null,
-      url: directUrl(seen?.runtime),
+      url: directUrl(seen?.runtime, record.spec.port),
       cpuPercent: seen?.stats?.cpuPercent ?? null,
       memoryBytes: seen?.stats?.memoryBytes ?? null,
     };
   });
   const { spec } = record;
+  const served = spec.port !== undefined && record.desired === "running";
   return {
     name: record.name,
     tenant: record.tenant,
@@ -47,7 +54,9 @@ export function toAppView(record: AppRecord, observed: Map<string, InstanceObser
     healthPath: spec.healthPath,
     readOnlyRootfs: spec.readOnlyRootfs,
     desired: record.desired,
-    url: instances.find((i) => i.url)?.url ?? null,
+    // The ingress URLs, while the app is meant to serve HTTP.
+    url: served ? urls.http : null,
+    httpsUrl: served ? urls.https : null,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     instances,

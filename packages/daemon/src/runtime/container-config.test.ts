@@ -15,6 +15,7 @@ const spec: InstanceSpec = {
   cpus: 0.5,
   readOnlyRootfs: true,
   network: "mc_a-b",
+  dns: ["10.210.0.1"],
 };
 
 test("every container gets the security baseline", () => {
@@ -28,7 +29,8 @@ test("every container gets the security baseline", () => {
   assert.equal(HostConfig.NanoCpus, 500_000_000);
   assert.ok(HostConfig.PidsLimit > 0);
   assert.equal(HostConfig.NetworkMode, "mc_a-b");
-  assert.deepEqual(HostConfig.PortBindings, { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] });
+  assert.deepEqual(HostConfig.Dns, ["10.210.0.1"], "the tenant resolver on the gateway");
+  assert.equal("PortBindings" in HostConfig, false, "no host port: the ingress and the host reach the instance on the tenant network");
   assert.equal("Binds" in HostConfig, false);
 });
 
@@ -44,6 +46,6 @@ test("names never collide across tenant/app splits, labels carry the truth", () 
 test("the read-only root can be opted out of per app; no port means nothing published", () => {
   const config = containerConfig("mc", { ...spec, readOnlyRootfs: false, port: null });
   assert.equal(config.HostConfig.ReadonlyRootfs, false);
-  assert.equal(config.HostConfig.PortBindings, undefined);
+  assert.equal("PortBindings" in config.HostConfig, false);
   assert.equal(config.ExposedPorts, undefined);
 });

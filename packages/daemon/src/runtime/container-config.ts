@@ -14,6 +14,7 @@ export interface ContainerCreateBody {
   ExposedPorts?: Record<string, object>;
   HostConfig: {
     NetworkMode: string;
+    Dns: string[];
     Memory: number;
     MemorySwap: number;
     NanoCpus: number;
@@ -24,7 +25,6 @@ export interface ContainerCreateBody {
     Tmpfs: Record<string, string>;
     Privileged: false;
     Init: boolean;
-    PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
     RestartPolicy: { Name: string };
     LogConfig: { Type: string; Config: Record<string, string> };
   };
@@ -45,6 +45,7 @@ export function containerConfig(prefix: string, spec: InstanceSpec): ContainerCr
     ...(portKey ? { ExposedPorts: { [portKey]: {} } } : {}),
     HostConfig: {
       NetworkMode: spec.network,
+      Dns: spec.dns,
       Memory: spec.memoryBytes,
       MemorySwap: spec.memoryBytes,
       NanoCpus: Math.round(spec.cpus * 1e9),
@@ -56,7 +57,6 @@ export function containerConfig(prefix: string, spec: InstanceSpec): ContainerCr
       Privileged: false,
       // A tiny init as PID 1 forwards SIGTERM, so apps that ignore it as PID 1 still stop promptly.
       Init: true,
-      ...(portKey ? { PortBindings: { [portKey]: [{ HostIp: "127.0.0.1", HostPort: "" }] } } : {}),
       // Restarts are the daemon's decision (backoff, crash-loop detection), not the engine's.
       RestartPolicy: { Name: "no" },
       LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } },

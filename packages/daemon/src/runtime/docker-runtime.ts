@@ -12,16 +12,20 @@ import {
   type LogOptions,
   type Runtime,
   type RuntimeInstance,
+  type TenantNetwork,
 } from "./runtime.ts";
+import { freeSubnets } from "./subnet-pool.ts";
 
 /** Runtime backed by one Docker engine through dockerode. */
 export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
   private readonly prefix: string;
-  private readonly networksInFlight = new Map<string, Promise<string>>();
+  private readonly subnetPool: string;
+  private readonly networksInFlight = new Map<string, Promise<TenantNetwork>>();
 
-  constructor(prefix: string, docker: Docker = new Docker()) {
+  constructor(prefix: string, subnetPool: string, docker: Docker = new Docker()) {
     this.prefix = prefix;
+    this.subnetPool = subnetPool;
     this.docker = docker;
   }
 
@@ -56,7 +60,7 @@ export class DockerRuntime implements Runtime {
   }
 
   /** Concurrent callers share one creation: Docker's duplicate check is best-effort, names must stay unique. */
-  ensureNetwork(tenant: string): Promise<string> {
+  ensureNetwork(tenant: string): Promise<TenantNetwork> {
     const pending = this.networksInFlight.get(tenant);
     if (pending) return pending;
     const creation = this.createNetworkOnce(tenant).finally(() => this.networksInFlight.delete(tenant));
@@ -64,26 +68,54 @@ export class DockerRuntime implements Runtime {
     return creation;
   }
 
-  private async createNetworkOnce(tenant: string): Promise<string> {
+  async listNetworks(): Promise<TenantNetwork[]> {
+    try {
+      const networks = await this.docker.listNetworks({ filters: { label: [`${LABEL.prefix}=${this.prefix}`, LABEL.tenant] } });
+      return networks.map(toTenantNetwork).filter((n): n is TenantNetwork => n !== undefined);
+    } catch (error) {
+      throw engineError(error);
+    }
+  }
+
+  private async createNetworkOnce(tenant: string): Promise<TenantNetwork> {
     const name = objectName(this.prefix, tenant);
-    try {
-      await this.docker.getNetwork(name).inspect();
-      return name;
-    } catch (error) {
-      if (statusOf(error) !== 404) throw engineError(error);
+    const existing = await this.inspectNetwork(name);
+    if (existing) return existing;
+    // Another daemon on this engine may take a subnet between our look and our create: try the next.
+    for (let attempt = 0; attempt < MAX_SUBNET_ATTEMPTS; attempt++) {
+      const lease = freeSubnets(this.subnetPool, await this.usedSubnets())[0];
+      if (!lease) throw new Error(`no free /24 left in the subnet pool ${this.subnetPool} — set MC_SUBNET_POOL to a larger range`);
+      try {
+        await this.docker.createNetwork({
+          Name: name,
+          Driver: "bridge",
+          CheckDuplicate: true,
+          IPAM: { Driver: "default", Config: [{ Subnet: lease.subnet, Gateway: lease.gateway }] },
+          Labels: ownedLabels(this.prefix, { [LABEL.tenant]: tenant }),
+        });
+      } catch (error) {
+        if (isOverlap(error)) continue;
+        // Another request created it first: that is the network we wanted.
+        if (statusOf(error) !== 409) throw engineError(error);
+      }
+      const created = await this.inspectNetwork(name);
+      if (created) return created;
     }
+    throw new Error(`could not find a free subnet in ${this.subnetPool} after ${MAX_SUBNET_ATTEMPTS} attempts`);
+  }
+
+  private async inspectNetwork(name: string): Promise<TenantNetwork | undefined> {
     try {
-      await this.docker.createNetwork({
-        Name: name,
-        Driver: "bridge",
-        CheckDuplicate: true,
-        Labels: ownedLabels(this.prefix, { [LABEL.tenant]: tenant }),
-      });
+      return toTenantNetwork(await this.docker.getNetwork(name).inspect());
     } catch (error) {
-      // Another request created it first: that is the network we wanted.
-      if (statusOf(error) !== 409) throw engineError(error);
+      if (statusOf(error) === 404) return undefined;
+      throw engineError(error);
     }
-    return name;
+  }
+
+  private async usedSubnets(): Promise<string[]> {
+    const networks = await this.docker.listNetworks();
+    return networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? "")).filter(Boolean);
   }
 
   async removeNetworkIfUnused(tenant: string): Promise<void> {
@@ -208,8 +240,6 @@ interface DockerStats {
 
 function toInstance(info: Docker.ContainerInspectInfo): RuntimeInstance {
   const labels = info.Config.Labels ?? {};
-  const bindings = Object.values(info.NetworkSettings.Ports ?? {}).flat();
-  const hostPort = bindings.find((b) => b?.HostPort)?.HostPort;
   return {
     containerId: info.Id,
     instanceId: labels[LABEL.instance] ?? "",
@@ -219,8 +249,21 @@ function toInstance(info: Docker.ContainerInspectInfo): RuntimeInstance {
     startedAt: info.State.Running ? info.State.StartedAt : null,
     restartCount: info.RestartCount,
     exitCode: info.State.Running ? null : info.State.ExitCode,
-    hostPort: hostPort ? Number(hostPort) : null,
+    ip: info.State.Running ? Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || null : null,
   };
+}
+
+const MAX_SUBNET_ATTEMPTS = 20;
+
+function toTenantNetwork(info: Docker.NetworkInspectInfo): TenantNetwork | undefined {
+  const tenant = info.Labels?.[LABEL.tenant];
+  const config = info.IPAM?.Config?.find((c) => c.Subnet && c.Gateway);
+  if (!tenant || !config?.Subnet || !config.Gateway) return undefined;
+  return { tenant, name: info.Name, subnet: config.Subnet, gateway: config.Gateway };
+}
+
+function isOverlap(error: unknown): boolean {
+  return /overlap/i.test((error as { json?: { message?: string } }).json?.message ?? String((error as Error).message));
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -13,6 +13,16 @@ export interface InstanceSpec {
   cpus: number;
   readOnlyRootfs: boolean;
   network: string;
+  /** Resolvers the instance's embedded DNS forwards to (the tenant's CoreDNS on the gateway). */
+  dns: string[];
+}
+
+/** A tenant's bridge network: its explicit subnet tells tenants apart in DNS views. */
+export interface TenantNetwork {
+  tenant: string;
+  name: string;
+  subnet: string;
+  gateway: string;
 }
 
 export type InstanceState = "created" | "running" | "exited" | "paused" | "restarting" | "dead" | "removing";
@@ -26,8 +36,8 @@ export interface RuntimeInstance {
   startedAt: string | null;
   restartCount: number;
   exitCode: number | null;
-  /** Port on 127.0.0.1 that reaches the instance's app port, when it has one. */
-  hostPort: number | null;
+  /** Address on the tenant network (reachable from the host), while running. */
+  ip: string | null;
 }
 
 export interface InstanceStats {
@@ -57,7 +67,8 @@ export interface Runtime {
   /** The image's owner when it exists (`tenant` null for images minicloud did not build). */
   inspectImage(image: string): Promise<{ tenant: string | null } | undefined>;
   removeTenantImages(tenant: string): Promise<void>;
-  ensureNetwork(tenant: string): Promise<string>;
+  ensureNetwork(tenant: string): Promise<TenantNetwork>;
+  listNetworks(): Promise<TenantNetwork[]>;
   removeNetworkIfUnused(tenant: string): Promise<void>;
   createInstance(spec: InstanceSpec): Promise<RuntimeInstance>;
   startInstance(containerId: string): Promise<void>;

@@ -24,6 +24,8 @@ export interface KeyRecord {
 export interface InstanceRecord {
   id: string;
   containerId: string;
+  /** Address on the tenant network when last started: where the ingress and DNS send traffic. */
+  ip: string | null;
 }
 
 export interface AppRecord {

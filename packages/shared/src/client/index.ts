@@ -1,4 +1,4 @@
-import { type Health, healthSchema, type Whoami, whoamiSchema } from "../schemas/system.ts";
+import { type Health, healthSchema, type IngressCa, ingressCaSchema, type Whoami, whoamiSchema } from "../schemas/system.ts";
 import { AccountClient, TenantsClient } from "./admin.ts";
 import { AppsClient } from "./apps.ts";
 import type { Endpoint } from "./endpoint.ts";
@@ -32,6 +32,10 @@ export class MinicloudClient {
 
   health(): Promise<Health> {
     return this.transport.json("GET", "/healthz", healthSchema);
+  }
+
+  ingressCa(): Promise<IngressCa> {
+    return this.transport.json("GET", "/v1/ingress/ca", ingressCaSchema);
   }
 
   whoami(): Promise<Whoami> {

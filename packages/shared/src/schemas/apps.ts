@@ -64,7 +64,9 @@ export const appSchema = z.object({
   healthPath: z.string(),
   readOnlyRootfs: z.boolean(),
   desired: z.enum(["running", "stopped"]),
+  /** `http://<app>.<tenant>.<domain>` through the ingress, while the app runs and has a port. */
   url: z.string().nullable(),
+  httpsUrl: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
   instances: z.array(instanceSchema),

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import type { Component } from "@minicloud/shared";
 import { certificateFingerprint } from "@minicloud/shared/client";
 import { BaseCommand } from "../../lib/base-command.ts";
 import { localDaemonPaths, localHealth, readPid } from "../../lib/local-daemon.ts";
@@ -33,9 +34,19 @@ export default class DaemonStatus extends BaseCommand {
     this.say(`  socket:   ${paths.socket}`);
     this.say(`  data dir: ${paths.dataDir}`);
     this.say(`  engine:   ${health?.engine === "up" ? chalk.green("up") : chalk.red("down")}`);
+    for (const [role, component] of Object.entries(health?.components ?? {})) {
+      this.say(`  ${`${role}:`.padEnd(9)} ${describeComponent(component)}`);
+    }
     if (fingerprint) this.say(`  TLS:      ${fingerprint} (what \`mc login --fingerprint\` pins)`);
     return result;
   }
+}
+
+function describeComponent(component: Component): string {
+  const state = component.state === "running" ? chalk.green("running") : chalk.yellow(component.state);
+  const pid = component.pid ? ` pid ${component.pid}` : "";
+  const exit = component.lastExit ? `, last exit ${component.lastExit.code ?? component.lastExit.signal} at ${component.lastExit.at}` : "";
+  return `${component.name} ${state}${pid}, ${component.restarts} restart(s)${exit}`;
 }
 
 /** The fingerprint of the TCP listener's certificate, when the daemon serves TLS (bound beyond loopback). */

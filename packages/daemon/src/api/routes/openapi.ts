@@ -5,6 +5,7 @@ import {
   createdKeySchema,
   deployRequestSchema,
   healthSchema,
+  ingressCaSchema,
   keyCreateSchema,
   keyListSchema,
   problemSchema,
@@ -37,6 +38,12 @@ const ok = z.object({ ok: z.literal(true) });
 export const OPERATIONS: Operation[] = [
   { method: "get", path: "/healthz", summary: "Liveness and engine state (no auth)", response: healthSchema },
   { method: "get", path: "/v1/whoami", summary: "The caller's role, tenant and key", response: whoamiSchema },
+  {
+    method: "get",
+    path: "/v1/ingress/ca",
+    summary: "The ingress CA's root certificate (PEM), to trust its HTTPS",
+    response: ingressCaSchema,
+  },
   { method: "get", path: "/v1/apps", summary: "List the tenant's apps", response: appListSchema },
   { method: "post", path: "/v1/apps", summary: "Deploy an app", body: deployRequestSchema, response: appSchema },
   { method: "get", path: "/v1/apps/{name}", summary: "An app with per-instance health and usage", response: appSchema },

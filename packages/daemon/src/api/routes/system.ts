@@ -1,9 +1,10 @@
-import { type Health, VERSION, type Whoami } from "@minicloud/shared";
+import { type Health, type IngressCa, VERSION, type Whoami } from "@minicloud/shared";
 import { Hono } from "hono";
+import type { Networking } from "../../networking/networking.ts";
 import type { Runtime } from "../../runtime/runtime.ts";
 import type { ApiEnv } from "../env.ts";
 
-export function systemRoutes() {
+export function systemRoutes(networking: Networking) {
   const routes = new Hono<ApiEnv>();
 
   routes.get("/v1/whoami", (c) => {
@@ -12,18 +13,27 @@ export function systemRoutes() {
     return c.json(body);
   });
 
+  // Public material (a root certificate): any key may fetch it to trust the ingress.
+  routes.get("/v1/ingress/ca", async (c) => {
+    const certificate = await networking.rootCertificate();
+    const body: IngressCa = { certificate };
+    return c.json(body);
+  });
+
   return routes;
 }
 
 /** Unauthenticated liveness: the daemon answers, and says whether the engine does. */
-export function healthRoute(runtime: Runtime) {
+export function healthRoute(runtime: Runtime, networking: Networking) {
   const routes = new Hono<ApiEnv>();
   routes.get("/healthz", async (c) => {
     const engine = await runtime.ping().then(
       () => "up" as const,
       () => "down" as const,
     );
-    const body: Health = { status: engine === "up" ? "ok" : "degraded", version: VERSION, engine };
+    const components = networking.status();
+    const allUp = engine === "up" && components.ingress.state === "running" && components.dns.state === "running";
+    const body: Health = { status: allUp ? "ok" : "degraded", version: VERSION, engine, components };
     return c.json(body, engine === "up" ? 200 : 503);
   });
   return routes;

@@ -1,0 +1,88 @@
+/** One host on the ingress and the instances behind it. */
+export interface IngressRoute {
+  host: string;
+  /** `ip:port` of each instance that may receive traffic. */
+  upstreams: string[];
+}
+
+export interface CaddySettings {
+  adminSocket: string;
+  storageDir: string;
+  httpPort: number;
+  httpsPort: number;
+  notFoundPage: string;
+}
+
+/** How long a request may keep trying other instances when one refuses (a crash, a rolling deploy). */
+const TRY_DURATION = "5s";
+
+/** The same in the bootstrap file and every pushed config, so a load never restarts the admin server. */
+export function adminConfig(adminSocket: string): object {
+  return { listen: `unix/${adminSocket}`, config: { persist: false } };
+}
+
+/**
+ * Caddy's whole JSON config for a set of routes: pure, so it is unit-tested and a restarted Caddy
+ * gets exactly the same config. HTTP and HTTPS share the routes; certificates come from Caddy's
+ * internal CA; unknown hosts get our 404 page.
+ */
+export function caddyConfig(settings: CaddySettings, routes: IngressRoute[]): object {
+  const sorted = [...routes].sort((a, b) => a.host.localeCompare(b.host));
+  const httpRoutes = [...sorted.filter((r) => r.upstreams.length > 0).map(toCaddyRoute), notFoundRoute(settings.notFoundPage)];
+  return {
+    admin: adminConfig(settings.adminSocket),
+    logging: { logs: { default: { level: "WARN" } } },
+    storage: { module: "file_system", root: settings.storageDir },
+    apps: {
+      pki: { certificate_authorities: { local: { name: "minicloud ingress CA", install_trust: false } } },
+      tls: { automation: { policies: [{ issuers: [{ module: "internal" }] }] } },
+      http: {
+        http_port: settings.httpPort,
+        https_port: settings.httpsPort,
+        servers: {
+          http: { listen: [`:${settings.httpPort}`], routes: httpRoutes },
+          https: {
+            listen: [`:${settings.httpsPort}`],
+            routes: httpRoutes,
+            // HTTP/1.1 and HTTP/2 only: HTTP/3 would also hold a UDP port nobody asked for.
+            protocols: ["h1", "h2"],
+            // Plain HTTP keeps working: no redirects; certificates for every routed host.
+            automatic_https: { disable_redirects: true },
+          },
+        },
+      },
+    },
+  };
+}
+
+function toCaddyRoute(route: IngressRoute): object {
+  return {
+    // A fully qualified Host ("web.acme.cloud.local.") is the same host.
+    match: [{ host: [route.host, `${route.host}.`] }],
+    handle: [
+      {
+        handler: "reverse_proxy",
+        upstreams: route.upstreams.map((dial) => ({ dial })),
+        load_balancing: { selection_policy: { policy: "round_robin" }, try_duration: TRY_DURATION, try_interval: "100ms" },
+        health_checks: { passive: { fail_duration: "2s", max_fails: 1 } },
+        // Streamed responses (server-sent events, chunked logs) reach the client as they are written.
+        flush_interval: -1,
+      },
+    ],
+    terminal: true,
+  };
+}
+
+function notFoundRoute(page: string): object {
+  return {
+    handle: [
+      {
+        handler: "static_response",
+        status_code: 404,
+        headers: { "Content-Type": ["text/html; charset=utf-8"], "X-Minicloud": ["no-such-app"] },
+        body: page,
+      },
+    ],
+    terminal: true,
+  };
+}

@@ -1,0 +1,73 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { AppRecord } from "../store/schema.ts";
+import { exposureOf } from "./exposure.ts";
+
+function app(tenant: string, name: string, overrides: Partial<AppRecord> = {}, port: number | null = 8080): AppRecord {
+  return {
+    tenant,
+    name,
+    spec: {
+      name,
+      image: "img",
+      port: port ?? undefined,
+      count: 2,
+      memory: 1,
+      cpus: 1,
+      env: {},
+      healthPath: "/",
+      readOnlyRootfs: true,
+      command: undefined,
+    },
+    desired: "running",
+    phase: "ready",
+    instances: [
+      { id: `${tenant}-${name}-1`, containerId: "c1", ip: "10.210.0.2" },
+      { id: `${tenant}-${name}-2`, containerId: "c2", ip: "10.210.0.3" },
+    ],
+    createdAt: "",
+    updatedAt: "",
+    ...overrides,
+  };
+}
+
+test("two tenants with the same app name get separate hosts and separate zones", () => {
+  const { routes, records } = exposureOf([app("acme", "web"), app("beta", "web")], ["acme", "beta"], "cloud.local", () => false);
+  assert.deepEqual(
+    routes.map((r) => r.host),
+    ["web.acme.cloud.local", "web.beta.cloud.local"],
+  );
+  assert.deepEqual(routes[0]?.upstreams, ["10.210.0.2:8080", "10.210.0.3:8080"]);
+  assert.deepEqual(
+    records.get("acme")?.map((r) => r.name),
+    ["web", "web"],
+  );
+  assert.deepEqual(
+    records.get("beta")?.map((r) => r.name),
+    ["web", "web"],
+  );
+});
+
+test("stopped apps, deploys in flight, unhealthy and address-less instances are not served", () => {
+  const apps = [
+    app("acme", "stopped", { desired: "stopped" }),
+    app("acme", "deploying", { phase: "deploying" }),
+    app("acme", "web", {
+      instances: [
+        { id: "sick", containerId: "c1", ip: "10.210.0.2" },
+        { id: "gone", containerId: "c2", ip: null },
+        { id: "ok", containerId: "c3", ip: "10.210.0.4" },
+      ],
+    }),
+  ];
+  const { routes, records } = exposureOf(apps, ["acme", "empty"], "localhost", (id) => id === "sick");
+  assert.deepEqual(routes, [{ host: "web.acme.localhost", upstreams: ["10.210.0.4:8080"] }]);
+  assert.deepEqual(records.get("acme"), [{ name: "web", ip: "10.210.0.4" }]);
+  assert.deepEqual(records.get("empty"), [], "a tenant without apps still gets an (empty) zone");
+});
+
+test("an app without a port gets DNS records but no ingress route", () => {
+  const { routes, records } = exposureOf([app("acme", "worker", {}, null)], ["acme"], "cloud.local", () => false);
+  assert.deepEqual(routes, []);
+  assert.equal(records.get("acme")?.length, 2);
+});

@@ -1,0 +1,131 @@
+import type { Logger } from "pino";
+import { Coalescer } from "../common/coalescer.ts";
+import type { TenantDns } from "../dns/tenant-dns.ts";
+import type { Ingress } from "../ingress/ingress.ts";
+import type { Runtime, TenantNetwork } from "../runtime/runtime.ts";
+import type { Store } from "../store/store.ts";
+import type { ProcessStatus } from "../supervisor/supervised-process.ts";
+import { exposureOf, ingressHost } from "./exposure.ts";
+import { HealthMonitor } from "./health-monitor.ts";
+import type { HostsFile } from "./hosts-file.ts";
+
+const PUBLISH_RETRY_MS = 1000;
+
+export interface NetworkingSettings {
+  domain: string;
+  httpPort: number;
+  httpsPort: number;
+  healthIntervalMs: number;
+}
+
+export interface AppUrls {
+  http: string;
+  https: string;
+}
+
+/**
+ * Keeps the ingress routes and tenant DNS records equal to what desired state says should be served.
+ * Every change recomputes the whole picture (cheap: no engine calls) and pushes only what differs.
+ */
+export class Networking {
+  private readonly store: Store;
+  private readonly runtime: Runtime;
+  private readonly ingress: Ingress;
+  private readonly dns: TenantDns;
+  private readonly settings: NetworkingSettings;
+  private readonly logger: Logger;
+  private readonly health: HealthMonitor;
+  private readonly publisher: Coalescer;
+  private readonly hostsFile: HostsFile | undefined;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(deps: {
+    store: Store;
+    runtime: Runtime;
+    ingress: Ingress;
+    dns: TenantDns;
+    hostsFile?: HostsFile | undefined;
+    settings: NetworkingSettings;
+    logger: Logger;
+  }) {
+    this.hostsFile = deps.hostsFile;
+    this.store = deps.store;
+    this.runtime = deps.runtime;
+    this.ingress = deps.ingress;
+    this.dns = deps.dns;
+    this.settings = deps.settings;
+    this.logger = deps.logger;
+    this.health = new HealthMonitor(deps.store, deps.settings.healthIntervalMs, () => void this.publish());
+    this.publisher = new Coalescer(() => this.apply());
+  }
+
+  /** Starts CoreDNS and Caddy, then serves what the state says (a daemon restart rebuilds everything). */
+  async start(): Promise<void> {
+    await this.dns.start(await this.runtime.listNetworks());
+    await this.ingress.start();
+    await this.publish();
+    this.health.start();
+  }
+
+  async stop(): Promise<void> {
+    this.health.stop();
+    clearTimeout(this.retry);
+    await Promise.all([this.ingress.stop(), this.dns.stop()]);
+  }
+
+  status(): { ingress: ProcessStatus; dns: ProcessStatus } {
+    return { ingress: this.ingress.status(), dns: this.dns.status() };
+  }
+
+  /** A tenant network exists: its resolver must answer before containers are created on it. */
+  attachNetwork(network: TenantNetwork): Promise<void> {
+    return this.dns.addNetwork(network);
+  }
+
+  detachNetwork(tenant: string): Promise<void> {
+    return this.dns.removeNetwork(tenant);
+  }
+
+  /**
+   * Pushes routes and records for the current state; resolves when both are served. Failures are
+   * logged, not thrown: a supervised process that is restarting gets everything once it is back.
+   */
+  async publish(): Promise<void> {
+    try {
+      await this.publisher.run();
+    } catch (error) {
+      this.logger.warn({ err: error }, "could not publish routes and DNS records; retrying in 1s");
+      clearTimeout(this.retry);
+      this.retry = setTimeout(() => void this.publish(), PUBLISH_RETRY_MS);
+      this.retry.unref();
+    }
+  }
+
+  urls(tenant: string, app: string): AppUrls {
+    const host = ingressHost(app, tenant, this.settings.domain);
+    const { httpPort, httpsPort } = this.settings;
+    return {
+      http: `http://${host}${httpPort === 80 ? "" : `:${httpPort}`}`,
+      https: `https://${host}${httpsPort === 443 ? "" : `:${httpsPort}`}`,
+    };
+  }
+
+  rootCertificate(): Promise<string> {
+    return this.ingress.rootCertificate();
+  }
+
+  private async apply(): Promise<void> {
+    const { state } = this.store;
+    const exposure = exposureOf(
+      state.apps,
+      state.tenants.map((t) => t.name),
+      this.settings.domain,
+      (id) => this.health.isUnhealthy(id),
+    );
+    await Promise.all([
+      this.ingress.setRoutes(exposure.routes),
+      this.hostsFile?.set(exposure.routes.map((r) => r.host)),
+      ...[...exposure.records].map(([tenant, records]) => this.dns.setRecords(tenant, records)),
+    ]);
+  }
+}
