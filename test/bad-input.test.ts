@@ -108,15 +108,18 @@ describe("bad input: one clear message, a non-zero exit, nothing left behind", (
     await assertNothingLeft();
   });
 
-  test("a duplicate app name is a conflict and leaves the first app serving", async () => {
+  test("deploying an existing name is a new release of that app, never a second app", async () => {
     const first = await mc(["deploy", "dup", "--image", SAMPLE_IMAGE, "--port", "8080", "--json"], daemon.env);
     assert.equal(first.code, 0, first.stderr);
     const second = await mc(["deploy", "dup", "--image", SAMPLE_IMAGE, "--port", "8080", "--json"], daemon.env);
-    assert.equal(second.code, 1);
-    assert.equal(errorOf(second).code, "conflict");
-    assert.match(errorOf(second).message, /already exists/);
-    assert.equal((await containersOf(daemon.prefix, ["minicloud.app=dup"])).length, 1);
-    const url = json<{ url: string }>(first.stdout).url;
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(json<{ release: number }>(second.stdout).release, 2);
+    assert.equal(
+      (await containersOf(daemon.prefix, ["minicloud.app=dup"])).length,
+      1,
+      "the first release's instance was replaced, not kept beside the new one",
+    );
+    const url = json<{ url: string }>(second.stdout).url;
     assert.equal((await curl(url)).status, 200);
     assert.equal((await mc(["apps", "destroy", "dup", "--yes"], daemon.env)).code, 0);
   });

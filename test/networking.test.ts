@@ -12,15 +12,10 @@ import { containersOf, execIn } from "./harness/docker.ts";
 import { curl, eventually } from "./harness/http.ts";
 import { json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE } from "./harness/paths.ts";
-import { createTenant, type TestTenant } from "./harness/tenant.ts";
+import { createTenant, deployVia, type TestTenant } from "./harness/tenant.ts";
 
-async function deploy(tenant: TestTenant, request: DeployRequest) {
-  const client = tenant.client();
-  try {
-    return await client.apps.deploy(request);
-  } finally {
-    await client.close();
-  }
+function deploy(tenant: TestTenant, request: DeployRequest) {
+  return deployVia(tenant.client(), request);
 }
 
 /** The body of a request to the ingress with an arbitrary Host header. */

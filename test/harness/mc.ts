@@ -8,11 +8,12 @@ export interface McResult {
 }
 
 /** Runs the built `mc` binary as a user would, with no TTY and NO_COLOR set. */
-export function mc(args: string[], env: NodeJS.ProcessEnv, options: { timeoutMs?: number } = {}): Promise<McResult> {
+export function mc(args: string[], env: NodeJS.ProcessEnv, options: { timeoutMs?: number; cwd?: string } = {}): Promise<McResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MC_BIN, ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     let stdout = "";
     let stderr = "";

@@ -1,3 +1,4 @@
+import type { DeployRequest } from "@minicloud/shared";
 import { MinicloudClient } from "@minicloud/shared/client";
 import type { TestDaemon } from "./daemon.ts";
 import { json, mc } from "./mc.ts";
@@ -21,4 +22,13 @@ export async function createTenant(daemon: TestDaemon, name: string, quotaArgs: 
     env: { ...daemon.env, MC_HOST: daemon.tcpUrl, MC_API_KEY: key },
     client: () => new MinicloudClient({ host: daemon.tcpUrl, apiKey: key }),
   };
+}
+
+/** Deploys through a typed client (for what `mc deploy` has no flag for, such as a command) and closes it. */
+export async function deployVia(client: MinicloudClient, request: DeployRequest) {
+  try {
+    return await client.apps.deploy(request);
+  } finally {
+    await client.close();
+  }
 }

@@ -18,6 +18,8 @@ export interface DaemonConfig {
   corednsBin: string | undefined;
   /** How often serving instances are probed at their health path. */
   healthIntervalMs: number;
+  /** How often desired state is compared with what runs, as a safety net for missed events. */
+  reconcileIntervalMs: number;
   prefix: string;
   dockerHost: string | undefined;
   /** How long a new instance may take to answer its health check. */
@@ -41,6 +43,7 @@ const SETTINGS = {
   "hosts-file": "MC_HOSTS_FILE",
   "coredns-bin": "MC_COREDNS_BIN",
   "health-interval": "MC_HEALTH_INTERVAL",
+  "reconcile-interval": "MC_RECONCILE_INTERVAL",
   prefix: "MC_PREFIX",
   "health-timeout": "MC_HEALTH_TIMEOUT",
   "rate-limit": "MC_RATE_LIMIT",
@@ -76,6 +79,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   const healthInterval = Number(get("health-interval") ?? "5");
   if (!(healthInterval > 0)) throw new ConfigError("MC_HEALTH_INTERVAL must be a positive number of seconds");
+  const reconcileInterval = Number(get("reconcile-interval") ?? "30");
+  if (!(reconcileInterval > 0)) throw new ConfigError("MC_RECONCILE_INTERVAL must be a positive number of seconds");
   const subnetPool = get("subnet-pool") ?? "10.210.0.0/16";
   if (!/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/.test(subnetPool))
     throw new ConfigError(`MC_SUBNET_POOL must be an IPv4 range from /16 to /24 such as 10.210.0.0/16, got "${subnetPool}"`);
@@ -97,6 +102,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     hostsFile: get("hosts-file") || undefined,
     corednsBin: get("coredns-bin"),
     healthIntervalMs: healthInterval * 1000,
+    reconcileIntervalMs: reconcileInterval * 1000,
     prefix,
     dockerHost: env.DOCKER_HOST,
     healthTimeoutMs: healthTimeout * 1000,

@@ -8,10 +8,14 @@ import { AuditLog } from "./audit/log.ts";
 import { KeyedMutex } from "./common/keyed-mutex.ts";
 import { type DaemonConfig, isLoopback } from "./config.ts";
 import { TenantDns } from "./dns/tenant-dns.ts";
+import { EventBus } from "./events/bus.ts";
+import { DEFAULT_CRASH_POLICY } from "./healing/crash-policy.ts";
+import { Healer } from "./healing/healer.ts";
 import { Ingress } from "./ingress/ingress.ts";
 import { KeyService } from "./keys/service.ts";
 import { HostsFile } from "./networking/hosts-file.ts";
 import { Networking } from "./networking/networking.ts";
+import { Reconciler } from "./reconcile/reconciler.ts";
 import { DockerRuntime } from "./runtime/docker-runtime.ts";
 import { type Listeners, startListeners } from "./server/listeners.ts";
 import { loadTlsMaterial } from "./server/tls-cert.ts";
@@ -38,29 +42,71 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   await runtime.ping();
   const store = await Store.open(config.dataDir);
   const auditLog = await AuditLog.open(config.dataDir);
+  const events = await EventBus.open(config.dataDir, logger);
   const tenantLocks = new KeyedMutex();
   const keys = new KeyService(store);
   const quotaOf = (tenant: string) => requireTenant(store.state, tenant).quota;
   const { domain, httpPort, httpsPort, dataDir } = config;
-  const networking = new Networking({
+  const networking: Networking = new Networking({
     store,
     runtime,
-    ingress: new Ingress({ caddyBin, dataDir, domain, httpPort, httpsPort }, logger),
+    ingress: new Ingress({ caddyBin, dataDir, domain, httpPort, httpsPort, resolver: `127.0.0.1:${config.dnsPort}` }, logger),
     dns: new TenantDns({ corednsBin, dataDir, domain, port: config.dnsPort, ingressAddress: INGRESS_ADDRESS }, logger),
     hostsFile: config.hostsFile ? new HostsFile(config.hostsFile, INGRESS_ADDRESS) : undefined,
+    events,
+    isDown: (id: string): boolean => healer.isDown(id),
     settings: { domain, httpPort, httpsPort, healthIntervalMs: config.healthIntervalMs },
     logger,
   });
-  const apps = new AppService({ store, runtime, tenantLocks, healthTimeoutMs: config.healthTimeoutMs, logger, quotaOf, networking });
+  const apps = new AppService({
+    store,
+    runtime,
+    tenantLocks,
+    healthTimeoutMs: config.healthTimeoutMs,
+    logger,
+    quotaOf,
+    networking,
+    events,
+    isCrashLooping: (id: string): boolean => healer.isCrashLooping(id),
+    expectExit: (id: string): void => healer.expectExit(id),
+  });
+  const publish = (): Promise<void> => networking.publish();
+  const reconciler = new Reconciler({
+    store,
+    runtime,
+    instances: apps.instances,
+    tenantLocks,
+    events,
+    logger,
+    publish,
+    isPendingRestart: (id: string): boolean => healer.isPending(id),
+  });
+  const healer: Healer = new Healer({
+    store,
+    runtime,
+    events,
+    logger,
+    policy: DEFAULT_CRASH_POLICY,
+    publish,
+    onResync: () => void reconciler.run(),
+  });
   const tenants = new TenantService({ store, runtime, apps, keys, tenantLocks });
   await tenants.ensureDefault();
   await bootstrapAdminKey(store, keys, config, logger);
+  // A crash may have cut an operation short: settle that, serve what state says, then repair drift.
+  await reconciler.recoverInterrupted();
   try {
     await networking.start();
   } catch (error) {
     await networking.stop();
     throw error;
   }
+  await healer.start();
+  await reconciler.run();
+  const reconcileTimer = setInterval(() => {
+    reconciler.run().catch((error) => logger.warn({ err: error }, "reconciliation failed"));
+  }, config.reconcileIntervalMs);
+  reconcileTimer.unref();
 
   const api = createApi({
     store,
@@ -70,6 +116,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     keys,
     auditLog,
     networking,
+    events,
     rateLimit: { limit: config.rateLimitPerMinute, windowSeconds: 60 },
     logger,
   });
@@ -88,6 +135,8 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     tcpUrl,
     fingerprint: tls?.fingerprint ?? null,
     async stop() {
+      clearInterval(reconcileTimer);
+      healer.stop();
       await listeners.close();
       await networking.stop();
     },

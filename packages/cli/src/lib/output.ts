@@ -28,8 +28,8 @@ export function formatMemory(bytes: number | null): string {
 }
 
 export function colourState(state: string): string {
-  if (state === "running" || state === "healthy") return chalk.green(state);
-  if (state === "stopped" || state === "unknown" || state === "starting") return chalk.yellow(state);
+  if (state === "running" || state === "healthy" || state === "active") return chalk.green(state);
+  if (state === "stopped" || state === "unknown" || state === "starting" || state === "superseded") return chalk.yellow(state);
   return chalk.red(state);
 }
 

@@ -20,7 +20,7 @@ export function renderInstances(app: App): string {
 export function renderApp(app: App): string {
   const running = app.instances.filter((i) => i.state === "running").length;
   return [
-    `${chalk.bold(app.name)} (tenant ${app.tenant}) ${colourState(app.desired)} — ${running}/${app.count} instances running`,
+    `${chalk.bold(app.name)} (tenant ${app.tenant}) ${colourState(app.desired)} — ${running}/${app.count} instances running, release ${app.release}${app.operation ? ` (${app.operation} in progress)` : ""}`,
     `  image ${app.image}  port ${app.port ?? "-"}  memory ${formatMemory(app.memory)}  cpus ${app.cpus}`,
     `  url   ${app.url ?? "-"}${app.httpsUrl ? `  ${app.httpsUrl}` : ""}`,
     "",

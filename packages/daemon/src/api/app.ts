@@ -5,6 +5,7 @@ import { requestId } from "hono/request-id";
 import type { Logger } from "pino";
 import type { AppService } from "../apps/service.ts";
 import type { AuditLog } from "../audit/log.ts";
+import type { EventBus } from "../events/bus.ts";
 import type { KeyService } from "../keys/service.ts";
 import type { Networking } from "../networking/networking.ts";
 import type { Runtime } from "../runtime/runtime.ts";
@@ -17,6 +18,7 @@ import { type RateLimitOptions, rateLimit } from "./middleware/rate-limit.ts";
 import { problemResponse, toApiError } from "./problem.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { appRoutes } from "./routes/apps.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { openApiRoute } from "./routes/openapi.ts";
 import { healthRoute, systemRoutes } from "./routes/system.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
@@ -32,6 +34,7 @@ export interface ApiDeps {
   keys: KeyService;
   auditLog: AuditLog;
   networking: Networking;
+  events: EventBus;
   rateLimit: RateLimitOptions;
   logger: Logger;
 }
@@ -64,6 +67,7 @@ export function createApi(deps: ApiDeps) {
   api.route("/", systemRoutes(deps.networking));
   api.route("/", appRoutes(deps.apps, tenantOf));
   api.route("/", tenantRoutes(deps.tenants));
+  api.route("/", eventRoutes(deps.events, deps.tenants));
   api.route("/", accountRoutes({ keys: deps.keys, tenants: deps.tenants, audit: deps.auditLog, tenantOf }));
   return api;
 }

@@ -21,6 +21,16 @@ export function tenantScope(tenants: TenantService): TenantOf {
   };
 }
 
+/**
+ * Whose events a request sees: a tenant key its own tenant's; an admin every tenant's, or the one
+ * named by `?tenant=`.
+ */
+export function scopeOfEvents(c: Context<ApiEnv>, tenants: TenantService): string | undefined {
+  const principal = c.get("principal");
+  if (principal.role === "tenant") return principal.tenant;
+  return c.req.query("tenant") === undefined ? undefined : tenantScope(tenants)(c);
+}
+
 export function requireAdmin(c: Context<ApiEnv>): void {
   if (c.get("principal").role !== "admin") throw new ApiError("forbidden", "this needs an admin key");
 }

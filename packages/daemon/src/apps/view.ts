@@ -6,6 +6,8 @@ export interface InstanceObservation {
   runtime: RuntimeInstance | undefined;
   healthy: boolean | undefined;
   stats: InstanceStats | undefined;
+  /** The daemon is backing off restarts of this instance. */
+  crashLooping?: boolean;
 }
 
 export interface AppUrls {
@@ -18,7 +20,8 @@ function directUrl(runtime: RuntimeInstance | undefined, port: number | undefine
   return runtime?.state === "running" && runtime.ip !== null && port !== undefined ? `http://${runtime.ip}:${port}` : null;
 }
 
-function instanceState(runtime: RuntimeInstance | undefined): Instance["state"] {
+function instanceState(runtime: RuntimeInstance | undefined, crashLooping: boolean): Instance["state"] {
+  if (crashLooping && runtime?.state !== "running") return "crash-looping";
   if (!runtime) return "missing";
   if (runtime.state === "running") return "running";
   if (runtime.state === "created" || runtime.state === "restarting") return "starting";
@@ -31,9 +34,9 @@ export function toAppView(record: AppRecord, observed: Map<string, InstanceObser
     const seen = observed.get(instance.id);
     return {
       id: instance.id,
-      state: instanceState(seen?.runtime),
+      state: instanceState(seen?.runtime, seen?.crashLooping ?? false),
       health: seen?.healthy === undefined ? "unknown" : seen.healthy ? "healthy" : "unhealthy",
-      restarts: seen?.runtime?.restartCount ?? 0,
+      restarts: instance.restarts,
       startedAt: seen?.runtime?.startedAt ?? null,
       url: directUrl(seen?.runtime, record.spec.port),
       cpuPercent: seen?.stats?.cpuPercent ?? null,
@@ -54,6 +57,8 @@ export function toAppView(record: AppRecord, observed: Map<string, InstanceObser
     healthPath: spec.healthPath,
     readOnlyRootfs: spec.readOnlyRootfs,
     desired: record.desired,
+    release: record.release,
+    operation: record.operation?.kind ?? null,
     // The ingress URLs, while the app is meant to serve HTTP.
     url: served ? urls.http : null,
     httpsUrl: served ? urls.https : null,

@@ -49,6 +49,11 @@ export function corefile(input: CorefileInput): string {
     if (input.upstream) blocks.push([".:53 {", bind, `  forward . ${input.upstream}`, "  errors", "}"].join("\n"));
   }
   const { domain, port, zoneFile } = input.host;
+  // The host sees every tenant's zone (it is trusted): the ingress resolves app instances here.
+  for (const view of [...input.tenants].sort((a, b) => a.tenant.localeCompare(b.tenant))) {
+    const lines = [`${view.tenant}.internal:${port} {`, "  bind 127.0.0.1", `  file ${view.zoneFile} ${view.tenant}.internal {`];
+    blocks.push([...lines, `    reload ${input.zoneReload}`, "  }", "  errors", "}"].join("\n"));
+  }
   blocks.push([`${domain}:${port} {`, "  bind 127.0.0.1", `  file ${zoneFile} ${domain}`, "  errors", "}"].join("\n"));
   return `${blocks.join("\n\n")}\n`;
 }

@@ -1,8 +1,9 @@
-/** One host on the ingress and the instances behind it. */
+/** One host on the ingress, and the DNS name whose A records are the instances behind it. */
 export interface IngressRoute {
   host: string;
-  /** `ip:port` of each instance that may receive traffic. */
-  upstreams: string[];
+  /** `<app>.<tenant>.internal`, answered by CoreDNS on the host's resolver address. */
+  upstreamName: string;
+  port: number;
 }
 
 export interface CaddySettings {
@@ -11,10 +12,18 @@ export interface CaddySettings {
   httpPort: number;
   httpsPort: number;
   notFoundPage: string;
+  /** CoreDNS on the host (`127.0.0.1:<MC_DNS_PORT>`), which Caddy asks for upstream addresses. */
+  resolver: string;
 }
 
 /** How long a request may keep trying other instances when one refuses (a crash, a rolling deploy). */
 const TRY_DURATION = "5s";
+/**
+ * How often Caddy looks the instances up again. Deploys, scaling and crashes change DNS records
+ * only, never Caddy's config, so no connection is dropped by a config reload; replaced instances
+ * keep running longer than this (the drain) so requests sent to them still succeed.
+ */
+export const UPSTREAM_REFRESH_MS = 500;
 
 /** The same in the bootstrap file and every pushed config, so a load never restarts the admin server. */
 export function adminConfig(adminSocket: string): object {
@@ -28,7 +37,7 @@ export function adminConfig(adminSocket: string): object {
  */
 export function caddyConfig(settings: CaddySettings, routes: IngressRoute[]): object {
   const sorted = [...routes].sort((a, b) => a.host.localeCompare(b.host));
-  const httpRoutes = [...sorted.filter((r) => r.upstreams.length > 0).map(toCaddyRoute), notFoundRoute(settings.notFoundPage)];
+  const httpRoutes = [...sorted.map((route) => toCaddyRoute(route, settings.resolver)), notFoundRoute(settings.notFoundPage)];
   return {
     admin: adminConfig(settings.adminSocket),
     logging: { logs: { default: { level: "WARN" } } },
@@ -55,14 +64,20 @@ export function caddyConfig(settings: CaddySettings, routes: IngressRoute[]): ob
   };
 }
 
-function toCaddyRoute(route: IngressRoute): object {
+function toCaddyRoute(route: IngressRoute, resolver: string): object {
   return {
     // A fully qualified Host ("web.acme.cloud.local.") is the same host.
     match: [{ host: [route.host, `${route.host}.`] }],
     handle: [
       {
         handler: "reverse_proxy",
-        upstreams: route.upstreams.map((dial) => ({ dial })),
+        dynamic_upstreams: {
+          source: "a",
+          name: route.upstreamName,
+          port: String(route.port),
+          refresh: `${UPSTREAM_REFRESH_MS}ms`,
+          resolver: { addresses: [resolver] },
+        },
         load_balancing: { selection_policy: { policy: "round_robin" }, try_duration: TRY_DURATION, try_interval: "100ms" },
         health_checks: { passive: { fail_duration: "2s", max_fails: 1 } },
         // Streamed responses (server-sent events, chunked logs) reach the client as they are written.

@@ -24,6 +24,8 @@ export interface IngressSettings {
   domain: string;
   httpPort: number;
   httpsPort: number;
+  /** `host:port` of CoreDNS on the host: Caddy resolves each app's instances there. */
+  resolver: string;
 }
 
 /**
@@ -99,6 +101,7 @@ export class Ingress {
           httpPort,
           httpsPort,
           notFoundPage: notFoundPage(domain),
+          resolver: this.settings.resolver,
         },
         this.routes,
       ),

@@ -22,9 +22,11 @@ function app(tenant: string, name: string, overrides: Partial<AppRecord> = {}, p
     desired: "running",
     phase: "ready",
     instances: [
-      { id: `${tenant}-${name}-1`, containerId: "c1", ip: "10.210.0.2" },
-      { id: `${tenant}-${name}-2`, containerId: "c2", ip: "10.210.0.3" },
+      { id: `${tenant}-${name}-1`, containerId: "c1", ip: "10.210.0.2", release: 1, restarts: 0 },
+      { id: `${tenant}-${name}-2`, containerId: "c2", ip: "10.210.0.3", release: 1, restarts: 0 },
     ],
+    release: 1,
+    releases: [],
     createdAt: "",
     updatedAt: "",
     ...overrides,
@@ -37,7 +39,7 @@ test("two tenants with the same app name get separate hosts and separate zones",
     routes.map((r) => r.host),
     ["web.acme.cloud.local", "web.beta.cloud.local"],
   );
-  assert.deepEqual(routes[0]?.upstreams, ["10.210.0.2:8080", "10.210.0.3:8080"]);
+  assert.deepEqual(routes[0], { host: "web.acme.cloud.local", upstreamName: "web.acme.internal", port: 8080 });
   assert.deepEqual(
     records.get("acme")?.map((r) => r.name),
     ["web", "web"],
@@ -54,14 +56,14 @@ test("stopped apps, deploys in flight, unhealthy and address-less instances are 
     app("acme", "deploying", { phase: "deploying" }),
     app("acme", "web", {
       instances: [
-        { id: "sick", containerId: "c1", ip: "10.210.0.2" },
-        { id: "gone", containerId: "c2", ip: null },
-        { id: "ok", containerId: "c3", ip: "10.210.0.4" },
+        { id: "sick", containerId: "c1", ip: "10.210.0.2", release: 1, restarts: 0 },
+        { id: "gone", containerId: "c2", ip: null, release: 1, restarts: 0 },
+        { id: "ok", containerId: "c3", ip: "10.210.0.4", release: 1, restarts: 0 },
       ],
     }),
   ];
   const { routes, records } = exposureOf(apps, ["acme", "empty"], "localhost", (id) => id === "sick");
-  assert.deepEqual(routes, [{ host: "web.acme.localhost", upstreams: ["10.210.0.4:8080"] }]);
+  assert.deepEqual(routes, [{ host: "web.acme.localhost", upstreamName: "web.acme.internal", port: 8080 }]);
   assert.deepEqual(records.get("acme"), [{ name: "web", ip: "10.210.0.4" }]);
   assert.deepEqual(records.get("empty"), [], "a tenant without apps still gets an (empty) zone");
 });

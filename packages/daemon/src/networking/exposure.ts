@@ -22,8 +22,13 @@ export function exposureOf(apps: AppRecord[], tenants: string[], domain: string,
   for (const app of apps) {
     if (app.desired !== "running" || app.phase !== "ready") continue;
     const live = app.instances.filter((i) => i.ip && !isUnhealthy(i.id)).map((i) => i.ip as string);
-    if (app.spec.port !== undefined) {
-      routes.push({ host: ingressHost(app.name, app.tenant, domain), upstreams: live.map((ip) => `${ip}:${app.spec.port}`) });
+    // A host is routed while it has an instance to send to; otherwise it gets the 404 page.
+    if (app.spec.port !== undefined && live.length > 0) {
+      routes.push({
+        host: ingressHost(app.name, app.tenant, domain),
+        upstreamName: `${app.name}.${app.tenant}.internal`,
+        port: app.spec.port,
+      });
     }
     const tenantRecords = records.get(app.tenant) ?? [];
     for (const ip of live) tenantRecords.push({ name: app.name, ip });

@@ -1,6 +1,12 @@
 import { probeHttp } from "../apps/health.ts";
 import type { Store } from "../store/store.ts";
 
+export interface HealthTransition {
+  instanceId: string;
+  /** True when it came back, false when it left the pool. */
+  healthy: boolean;
+}
+
 /** Consecutive failed probes before an instance leaves the pool; one success brings it back. */
 const FAILURES_TO_EVICT = 2;
 
@@ -11,12 +17,12 @@ const FAILURES_TO_EVICT = 2;
 export class HealthMonitor {
   private readonly store: Store;
   private readonly intervalMs: number;
-  private readonly onChange: () => void;
+  private readonly onChange: (transitions: HealthTransition[]) => void;
   private readonly failures = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private probing = false;
 
-  constructor(store: Store, intervalMs: number, onChange: () => void) {
+  constructor(store: Store, intervalMs: number, onChange: (transitions: HealthTransition[]) => void) {
     this.store = store;
     this.intervalMs = intervalMs;
     this.onChange = onChange;
@@ -46,16 +52,16 @@ export class HealthMonitor {
         );
       const live = new Set(targets.map((t) => t.id));
       for (const id of this.failures.keys()) if (!live.has(id)) this.failures.delete(id);
-      let changed = false;
+      const transitions: HealthTransition[] = [];
       await Promise.all(
         targets.map(async (target) => {
           const wasUnhealthy = this.isUnhealthy(target.id);
           const healthy = await probeHttp(target.address, target.path);
           this.failures.set(target.id, healthy ? 0 : (this.failures.get(target.id) ?? 0) + 1);
-          if (wasUnhealthy !== this.isUnhealthy(target.id)) changed = true;
+          if (wasUnhealthy !== this.isUnhealthy(target.id)) transitions.push({ instanceId: target.id, healthy: wasUnhealthy });
         }),
       );
-      if (changed) this.onChange();
+      if (transitions.length > 0) this.onChange(transitions);
     } finally {
       this.probing = false;
     }

@@ -1,12 +1,13 @@
 import type { Logger } from "pino";
 import { Coalescer } from "../common/coalescer.ts";
 import type { TenantDns } from "../dns/tenant-dns.ts";
+import type { EventBus } from "../events/bus.ts";
 import type { Ingress } from "../ingress/ingress.ts";
 import type { Runtime, TenantNetwork } from "../runtime/runtime.ts";
 import type { Store } from "../store/store.ts";
 import type { ProcessStatus } from "../supervisor/supervised-process.ts";
 import { exposureOf, ingressHost } from "./exposure.ts";
-import { HealthMonitor } from "./health-monitor.ts";
+import { HealthMonitor, type HealthTransition } from "./health-monitor.ts";
 import type { HostsFile } from "./hosts-file.ts";
 
 const PUBLISH_RETRY_MS = 1000;
@@ -38,6 +39,8 @@ export class Networking {
   private readonly publisher: Coalescer;
   private readonly hostsFile: HostsFile | undefined;
   private retry: NodeJS.Timeout | undefined;
+  private readonly events: EventBus | undefined;
+  private readonly isDown: (instanceId: string) => boolean;
 
   constructor(deps: {
     store: Store;
@@ -45,6 +48,9 @@ export class Networking {
     ingress: Ingress;
     dns: TenantDns;
     hostsFile?: HostsFile | undefined;
+    events?: EventBus | undefined;
+    /** Instances self-healing knows are down (crashed, restart pending). */
+    isDown?: (instanceId: string) => boolean;
     settings: NetworkingSettings;
     logger: Logger;
   }) {
@@ -55,7 +61,12 @@ export class Networking {
     this.dns = deps.dns;
     this.settings = deps.settings;
     this.logger = deps.logger;
-    this.health = new HealthMonitor(deps.store, deps.settings.healthIntervalMs, () => void this.publish());
+    this.events = deps.events;
+    this.isDown = deps.isDown ?? (() => false);
+    this.health = new HealthMonitor(deps.store, deps.settings.healthIntervalMs, (transitions) => {
+      void this.publish();
+      for (const transition of transitions) this.announce(transition);
+    });
     this.publisher = new Coalescer(() => this.apply());
   }
 
@@ -114,13 +125,28 @@ export class Networking {
     return this.ingress.rootCertificate();
   }
 
+  private announce(transition: HealthTransition): void {
+    const app = this.store.state.apps.find((a) => a.instances.some((i) => i.id === transition.instanceId));
+    if (!app || !this.events) return;
+    this.events.publish({
+      tenant: app.tenant,
+      app: app.name,
+      instance: transition.instanceId,
+      release: app.release,
+      type: transition.healthy ? "instance.healthy" : "instance.unhealthy",
+      message: transition.healthy
+        ? `instance ${transition.instanceId} of ${app.name} answers ${app.spec.healthPath} again; back in the pool`
+        : `instance ${transition.instanceId} of ${app.name} fails its health check at ${app.spec.healthPath}; out of the pool`,
+    });
+  }
+
   private async apply(): Promise<void> {
     const { state } = this.store;
     const exposure = exposureOf(
       state.apps,
       state.tenants.map((t) => t.name),
       this.settings.domain,
-      (id) => this.health.isUnhealthy(id),
+      (id) => this.health.isUnhealthy(id) || this.isDown(id),
     );
     await Promise.all([
       this.ingress.setRoutes(exposure.routes),

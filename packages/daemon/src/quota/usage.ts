@@ -1,14 +1,25 @@
-import { ApiError, formatBytes, type QuotaLimits, type QuotaUsage } from "@minicloud/shared";
+import { ApiError, type AppSpec, formatBytes, type QuotaLimits, type QuotaUsage } from "@minicloud/shared";
 import type { State } from "../store/schema.ts";
 
-/** What a tenant holds: apps that should run (or are being deployed) hold instances, CPU and memory. */
-export function usageOf(state: Readonly<State>, tenant: string): QuotaUsage {
+/** Instances, CPUs and memory a spec holds while it runs. */
+export function resourcesOf(spec: AppSpec): ResourceRequest {
+  return { instances: spec.count, cpus: spec.count * spec.cpus, memory: spec.count * spec.memory, storage: 0 };
+}
+
+/**
+ * What a tenant holds: apps that should run hold their spec; a deploy or scale in flight holds what
+ * it will run (the larger of the two per resource, since old and new run side by side for a moment).
+ * `exclude` leaves one app out, to check a change to it.
+ */
+export function usageOf(state: Readonly<State>, tenant: string, exclude?: string): QuotaUsage {
   const usage: QuotaUsage = { instances: 0, cpus: 0, memory: 0, storage: 0 };
   for (const app of state.apps) {
-    if (app.tenant !== tenant || app.desired !== "running") continue;
-    usage.instances += app.spec.count;
-    usage.cpus += app.spec.count * app.spec.cpus;
-    usage.memory += app.spec.count * app.spec.memory;
+    if (app.tenant !== tenant || app.name === exclude) continue;
+    const current = app.desired === "running" && app.phase === "ready" ? resourcesOf(app.spec) : undefined;
+    const next = app.operation ? resourcesOf(app.operation.spec) : undefined;
+    for (const key of ["instances", "cpus", "memory"] as const) {
+      usage[key] += Math.max(current?.[key] ?? 0, next?.[key] ?? 0);
+    }
   }
   usage.cpus = Math.round(usage.cpus * 100) / 100;
   return usage;

@@ -11,6 +11,7 @@ import {
   type InstanceStats,
   type LogOptions,
   type Runtime,
+  type RuntimeEvent,
   type RuntimeInstance,
   type TenantNetwork,
 } from "./runtime.ts";
@@ -200,6 +201,49 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async watchEvents(onEvent: (event: RuntimeEvent) => void, onEnd: (error?: Error) => void): Promise<{ stop(): void }> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.getEvents({
+        filters: {
+          type: ["container"],
+          event: ["start", "die", "oom", "destroy"],
+          label: [`${LABEL.prefix}=${this.prefix}`, LABEL.instance],
+        },
+      });
+    } catch (error) {
+      throw engineError(error);
+    }
+    let buffered = "";
+    let ended = false;
+    const end = (error?: Error) => {
+      if (ended) return;
+      ended = true;
+      onEnd(error);
+    };
+    stream.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      let newline = buffered.indexOf("\n");
+      while (newline !== -1) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf("\n");
+        if (!line) continue;
+        const event = toRuntimeEvent(JSON.parse(line) as DockerEvent);
+        if (event) onEvent(event);
+      }
+    });
+    stream.on("error", (error: Error) => end(error));
+    stream.on("end", () => end());
+    stream.on("close", () => end());
+    return {
+      stop: () => {
+        ended = true;
+        (stream as Readable).destroy?.();
+      },
+    };
+  }
+
   async logs(containerId: string, instanceId: string, options: LogOptions): Promise<Readable> {
     const container = this.docker.getContainer(containerId);
     const base = {
@@ -230,6 +274,27 @@ export class DockerRuntime implements Runtime {
       if (!statuses.includes(statusOf(error) ?? -1)) throw engineError(error);
     }
   }
+}
+
+interface DockerEvent {
+  Action?: string;
+  id?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+function toRuntimeEvent(event: DockerEvent): RuntimeEvent | undefined {
+  const action = event.Action;
+  if (action !== "start" && action !== "die" && action !== "oom" && action !== "destroy") return undefined;
+  const attributes = event.Actor?.Attributes ?? {};
+  const exitCode = attributes.exitCode === undefined ? null : Number(attributes.exitCode);
+  return {
+    action,
+    containerId: event.Actor?.ID ?? event.id ?? "",
+    instanceId: attributes[LABEL.instance] ?? "",
+    tenant: attributes[LABEL.tenant] ?? "",
+    app: attributes[LABEL.app] ?? "",
+    exitCode,
+  };
 }
 
 interface DockerStats {

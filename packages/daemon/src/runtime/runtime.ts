@@ -40,6 +40,16 @@ export interface RuntimeInstance {
   ip: string | null;
 }
 
+/** A container of ours changed state in the engine. */
+export interface RuntimeEvent {
+  action: "start" | "die" | "oom" | "destroy";
+  containerId: string;
+  instanceId: string;
+  tenant: string;
+  app: string;
+  exitCode: number | null;
+}
+
 export interface InstanceStats {
   cpuPercent: number;
   memoryBytes: number;
@@ -78,6 +88,11 @@ export interface Runtime {
   inspectInstance(containerId: string): Promise<RuntimeInstance | undefined>;
   listInstances(filter?: { tenant?: string; app?: string }): Promise<RuntimeInstance[]>;
   stats(containerId: string): Promise<InstanceStats | undefined>;
+  /**
+   * Streams the engine's container events for this prefix until `stop()` is called. `onEnd` runs
+   * when the stream breaks (an engine restart, say); the caller decides when to watch again.
+   */
+  watchEvents(onEvent: (event: RuntimeEvent) => void, onEnd: (error?: Error) => void): Promise<{ stop(): void }>;
   /** Log lines of one instance, in order; ends unless `follow`. */
   logs(containerId: string, instanceId: string, options: LogOptions): Promise<Readable>;
 }

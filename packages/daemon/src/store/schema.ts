@@ -26,6 +26,31 @@ export interface InstanceRecord {
   containerId: string;
   /** Address on the tenant network when last started: where the ingress and DNS send traffic. */
   ip: string | null;
+  /** The release whose spec this instance runs. */
+  release: number;
+  /** Crashes the daemon restarted it from. */
+  restarts: number;
+}
+
+/** A numbered deploy; its spec (and the image it names, never deleted) makes a rollback possible. */
+export interface ReleaseRecord {
+  version: number;
+  spec: AppSpec;
+  status: "active" | "superseded" | "failed";
+  rollbackOf: number | null;
+  createdAt: string;
+  reason: string | null;
+}
+
+/**
+ * A deploy or scale in flight. It is also the quota reservation for what it will run, and it
+ * tells reconciliation (and a daemon restarted after a crash) which containers are not yet committed.
+ */
+export interface OperationRecord {
+  kind: "deploy" | "scale";
+  spec: AppSpec;
+  version: number;
+  startedAt: string;
 }
 
 export interface AppRecord {
@@ -36,6 +61,10 @@ export interface AppRecord {
   /** `deploying` holds the quota reservation and the name while containers are being created. */
   phase: "deploying" | "ready";
   instances: InstanceRecord[];
+  /** The release serving now (0 before the first deploy commits). */
+  release: number;
+  releases: ReleaseRecord[];
+  operation?: OperationRecord | undefined;
   createdAt: string;
   updatedAt: string;
 }

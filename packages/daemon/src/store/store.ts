@@ -28,7 +28,16 @@ export class Store {
     db.data = { ...emptyState(), ...db.data, version: STATE_VERSION };
     for (const tenant of db.data.tenants) tenant.quota ??= { ...DEFAULT_QUOTA };
     for (const key of db.data.keys) key.expiresAt ??= null;
-    for (const app of db.data.apps) app.phase ??= "ready";
+    for (const app of db.data.apps) {
+      app.phase ??= "ready";
+      app.release ??= 1;
+      app.releases ??= [{ version: 1, spec: app.spec, status: "active", rollbackOf: null, createdAt: app.createdAt, reason: null }];
+      for (const instance of app.instances) {
+        instance.release ??= app.release;
+        instance.restarts ??= 0;
+        instance.ip ??= null;
+      }
+    }
     return new Store(db);
   }
 

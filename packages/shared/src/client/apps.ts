@@ -1,6 +1,16 @@
 import type { Readable } from "node:stream";
 import { z } from "zod";
-import { type App, type AppList, appListSchema, appSchema, type DeployRequest } from "../schemas/apps.ts";
+import {
+  type App,
+  type AppList,
+  appListSchema,
+  appSchema,
+  type DeployRequest,
+  type Release,
+  releaseListSchema,
+  type ScaleRequest,
+} from "../schemas/apps.ts";
+import { eventListSchema, type PlatformEvent } from "../schemas/events.ts";
 import type { Query, Transport } from "./transport.ts";
 
 const okSchema = z.object({ ok: z.literal(true) });
@@ -41,6 +51,35 @@ export class AppsClient {
 
   async destroy(name: string): Promise<void> {
     await this.transport.json("DELETE", `/v1/apps/${encodeURIComponent(name)}`, okSchema, { query: this.scope() });
+  }
+
+  scale(name: string, change: ScaleRequest): Promise<App> {
+    return this.transport.json("POST", `/v1/apps/${encodeURIComponent(name)}/scale`, appSchema, { body: change, query: this.scope() });
+  }
+
+  async releases(name: string): Promise<Release[]> {
+    return (await this.transport.json("GET", `/v1/apps/${encodeURIComponent(name)}/releases`, releaseListSchema, { query: this.scope() }))
+      .releases;
+  }
+
+  rollback(name: string, version?: number): Promise<App> {
+    return this.transport.json("POST", `/v1/apps/${encodeURIComponent(name)}/rollback`, appSchema, {
+      body: version === undefined ? {} : { version },
+      query: this.scope(),
+    });
+  }
+
+  async events(options: { app?: string | undefined; limit?: number | undefined } = {}): Promise<PlatformEvent[]> {
+    return (
+      await this.transport.json("GET", "/v1/events", eventListSchema, {
+        query: { ...this.scope(), app: options.app, limit: options.limit },
+      })
+    ).events;
+  }
+
+  /** History, then live events as NDJSON, until the stream is closed. */
+  followEvents(options: { app?: string | undefined; limit?: number | undefined } = {}): Promise<Readable> {
+    return this.transport.stream("GET", "/v1/events", { query: { ...this.scope(), app: options.app, limit: options.limit, follow: true } });
   }
 
   logs(name: string, options: LogsOptions = {}): Promise<Readable> {

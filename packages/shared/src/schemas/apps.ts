@@ -38,7 +38,7 @@ export const deployRequestSchema = z
 export type DeployRequest = z.input<typeof deployRequestSchema>;
 export type AppSpec = z.output<typeof deployRequestSchema>;
 
-export const instanceStateSchema = z.enum(["starting", "running", "stopped", "exited", "missing"]);
+export const instanceStateSchema = z.enum(["starting", "running", "stopped", "exited", "crash-looping", "missing"]);
 
 export const instanceSchema = z.object({
   id: z.string(),
@@ -64,6 +64,10 @@ export const appSchema = z.object({
   healthPath: z.string(),
   readOnlyRootfs: z.boolean(),
   desired: z.enum(["running", "stopped"]),
+  /** The release that serves now. */
+  release: z.number(),
+  /** A deploy or scale in flight. */
+  operation: z.enum(["deploy", "scale"]).nullable(),
   /** `http://<app>.<tenant>.<domain>` through the ingress, while the app runs and has a port. */
   url: z.string().nullable(),
   httpsUrl: z.string().nullable(),
@@ -72,6 +76,37 @@ export const appSchema = z.object({
   instances: z.array(instanceSchema),
 });
 export type App = z.infer<typeof appSchema>;
+
+/** Change the number of instances in place, or their resources (a rolling deploy). */
+export const scaleRequestSchema = z
+  .object({
+    count: z.number().int().min(0).max(MAX_INSTANCES_PER_APP).optional(),
+    memory: memorySchema.optional(),
+    cpus: cpusSchema.optional(),
+  })
+  .strict()
+  .refine((value) => value.count !== undefined || value.memory !== undefined || value.cpus !== undefined, {
+    message: "give at least one of count, memory, cpus",
+  });
+export type ScaleRequest = z.input<typeof scaleRequestSchema>;
+export type ScaleChange = z.output<typeof scaleRequestSchema>;
+
+export const releaseSchema = z.object({
+  version: z.number(),
+  image: z.string(),
+  count: z.number(),
+  memory: z.number(),
+  cpus: z.number(),
+  status: z.enum(["active", "superseded", "failed"]),
+  /** The release this one restored, for a rollback. */
+  rollbackOf: z.number().nullable(),
+  createdAt: z.string(),
+  reason: z.string().nullable(),
+});
+export type Release = z.infer<typeof releaseSchema>;
+export const releaseListSchema = z.object({ releases: z.array(releaseSchema) });
+
+export const rollbackRequestSchema = z.object({ version: z.number().int().min(1).optional() }).strict();
 
 export const appListSchema = z.object({ apps: z.array(appSchema) });
 export type AppList = z.infer<typeof appListSchema>;

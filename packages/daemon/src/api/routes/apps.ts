@@ -1,6 +1,14 @@
-import { deployRequestSchema, durationSeconds, logsQuerySchema } from "@minicloud/shared";
+import {
+  deployRequestSchema,
+  durationSeconds,
+  logsQuerySchema,
+  type Release,
+  rollbackRequestSchema,
+  scaleRequestSchema,
+} from "@minicloud/shared";
 import { Hono } from "hono";
 import type { AppService } from "../../apps/service.ts";
+import type { ReleaseRecord } from "../../store/schema.ts";
 import type { ApiEnv } from "../env.ts";
 import { ndjsonResponse } from "../ndjson.ts";
 import { nameParam, type TenantOf } from "../scope.ts";
@@ -23,6 +31,19 @@ export function appRoutes(apps: AppService, tenantOf: TenantOf) {
   routes.post("/v1/apps/:name/start", async (c) => c.json(await apps.start(tenantOf(c), app(c))));
   routes.post("/v1/apps/:name/restart", async (c) => c.json(await apps.restart(tenantOf(c), app(c))));
 
+  routes.post("/v1/apps/:name/scale", async (c) => {
+    const tenant = tenantOf(c);
+    return c.json(await apps.scale(tenant, app(c), await jsonBody(c, scaleRequestSchema)));
+  });
+
+  routes.get("/v1/apps/:name/releases", (c) => c.json({ releases: apps.releases(tenantOf(c), app(c)).map(toRelease) }));
+
+  routes.post("/v1/apps/:name/rollback", async (c) => {
+    const tenant = tenantOf(c);
+    const body = await jsonBody(c, rollbackRequestSchema);
+    return c.json(await apps.rollback(tenant, app(c), body.version));
+  });
+
   routes.delete("/v1/apps/:name", async (c) => {
     await apps.destroy(tenantOf(c), app(c));
     return c.json({ ok: true as const });
@@ -38,4 +59,19 @@ export function appRoutes(apps: AppService, tenantOf: TenantOf) {
   routes.get("/v1/instances/:id", async (c) => c.json(await apps.instance(tenantOf(c), c.req.param("id"))));
 
   return routes;
+}
+
+function toRelease(release: ReleaseRecord): Release {
+  const { spec } = release;
+  return {
+    version: release.version,
+    image: spec.image,
+    count: spec.count,
+    memory: spec.memory,
+    cpus: spec.cpus,
+    status: release.status,
+    rollbackOf: release.rollbackOf,
+    createdAt: release.createdAt,
+    reason: release.reason,
+  };
 }

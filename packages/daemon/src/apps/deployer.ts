@@ -1,0 +1,318 @@
+import { ApiError, type AppSpec, type QuotaLimits, type ScaleChange } from "@minicloud/shared";
+import type { Logger } from "pino";
+import type { KeyedMutex } from "../common/keyed-mutex.ts";
+import type { EventBus } from "../events/bus.ts";
+import { assertWithinQuota, resourcesOf, usageOf } from "../quota/usage.ts";
+import { ImageNotFoundError, type Runtime } from "../runtime/runtime.ts";
+import type { AppRecord, InstanceRecord, ReleaseRecord } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
+import type { Instances } from "./instances.ts";
+import type { AppNetworking } from "./networking-port.ts";
+import { assertIdle, findApp, requireAnyApp, requireIdleApp } from "./records.ts";
+
+export interface DeployerDeps {
+  store: Store;
+  runtime: Runtime;
+  instances: Instances;
+  networking: AppNetworking;
+  tenantLocks: KeyedMutex;
+  events: EventBus;
+  logger: Logger;
+  quotaOf: (tenant: string) => QuotaLimits;
+  /** How long replaced instances keep running after the routes moved, for requests in flight. */
+  drainMs: number;
+}
+
+/**
+ * Deploys, rollbacks and scaling. A deploy of an existing app is rolling: the new release's
+ * instances start and must pass their health check, the routes and records switch to them, and only
+ * then do the old ones drain and stop. A release that fails its health check is removed and the old
+ * one keeps serving. Each step that matters is in state first, so a daemon killed at any moment
+ * comes back to a consistent picture (see reconcile/).
+ */
+export class Deployer {
+  private readonly deps: DeployerDeps;
+
+  constructor(deps: DeployerDeps) {
+    this.deps = deps;
+  }
+
+  async deploy(tenant: string, spec: AppSpec, options: { rollbackOf?: number } = {}): Promise<AppRecord> {
+    const { runtime, events } = this.deps;
+    const image = await runtime.inspectImage(spec.image);
+    // Another tenant's built image is answered exactly like a missing one, so names do not leak.
+    if (!image || (image.tenant !== null && image.tenant !== tenant)) throw imageMissing(spec.image);
+    const { record, version, first } = await this.begin(tenant, "deploy", spec);
+    events.publish({
+      tenant,
+      app: spec.name,
+      release: version,
+      type: "deploy.started",
+      message: `release ${version} of ${spec.name} started: ${spec.count} × ${spec.image}`,
+      data: { image: spec.image, count: spec.count, rollbackOf: options.rollbackOf ?? null },
+    });
+    let created: InstanceRecord[];
+    try {
+      created = await this.deps.instances.startHealthy(tenant, spec, version, spec.count);
+    } catch (error) {
+      await this.abandon(record, spec, version, first, error, options.rollbackOf);
+      throw error instanceof ImageNotFoundError ? imageMissing(spec.image) : error;
+    }
+    const replaced = await this.commitRelease(record, spec, version, created, options.rollbackOf);
+    await this.deps.networking.publish();
+    await this.drain(replaced);
+    events.publish({
+      tenant,
+      app: spec.name,
+      release: version,
+      type: "deploy.succeeded",
+      message: `release ${version} of ${spec.name} serves: ${created.length} healthy instance(s)${replaced.length ? `, ${replaced.length} replaced` : ""}`,
+      data: {
+        instances: created.map((i) => i.id),
+        replaced: replaced.map((i) => i.id),
+        url: this.deps.networking.urls(tenant, spec.name).http,
+      },
+    });
+    this.deps.logger.info({ tenant, app: spec.name, release: version, instances: created.length }, "release deployed");
+    return record;
+  }
+
+  /** Deploys an earlier release's spec again (its image was kept) as a new release. */
+  async rollback(tenant: string, name: string, version?: number): Promise<AppRecord> {
+    const record = requireIdleApp(this.deps.store.state, tenant, name);
+    const target =
+      version === undefined
+        ? [...record.releases].reverse().find((r) => r.version < record.release && r.status === "superseded")
+        : record.releases.find((r) => r.version === version);
+    if (!target) {
+      throw new ApiError(
+        version === undefined ? "conflict" : "not_found",
+        version === undefined
+          ? `${name} has no earlier release to roll back to — see \`mc releases ${name}\``
+          : `release ${version} of ${name} not found — see \`mc releases ${name}\``,
+      );
+    }
+    if (target.status === "failed")
+      throw new ApiError("conflict", `release ${target.version} of ${name} failed its health check; pick another`);
+    // The release's image and settings; the count stays what it is now (scaling is not a release).
+    return this.deploy(tenant, { ...target.spec, name, count: record.spec.count }, { rollbackOf: target.version });
+  }
+
+  /**
+   * A new count runs in place (instances are added, health-checked and routed, or unrouted and
+   * removed); new resources (memory, CPUs) are a rolling deploy of a new release.
+   */
+  async scale(tenant: string, name: string, change: ScaleChange): Promise<AppRecord> {
+    const record = requireIdleApp(this.deps.store.state, tenant, name);
+    const spec: AppSpec = {
+      ...record.spec,
+      ...(change.count === undefined ? {} : { count: change.count }),
+      ...(change.memory === undefined ? {} : { memory: change.memory }),
+      ...(change.cpus === undefined ? {} : { cpus: change.cpus }),
+    };
+    const resized = spec.memory !== record.spec.memory || spec.cpus !== record.spec.cpus;
+    const before = record.spec.count;
+    const result = resized ? await this.deploy(tenant, spec) : await this.rescale(tenant, record, spec);
+    this.deps.events.publish({
+      tenant,
+      app: name,
+      release: result.release,
+      type: "app.scaled",
+      message: `${name} scaled from ${before} to ${spec.count} instance(s)${resized ? ` with ${spec.cpus} CPU and ${spec.memory} bytes each` : ""}`,
+      data: { from: before, to: spec.count, memory: spec.memory, cpus: spec.cpus },
+    });
+    return result;
+  }
+
+  private async rescale(tenant: string, record: AppRecord, spec: AppSpec): Promise<AppRecord> {
+    await this.begin(tenant, "scale", spec);
+    const current = record.instances.length;
+    if (record.desired === "running" && spec.count > current) {
+      let added: InstanceRecord[];
+      try {
+        added = await this.deps.instances.startHealthy(tenant, spec, record.release, spec.count - current);
+      } catch (error) {
+        await this.finish(record, () => undefined);
+        throw error;
+      }
+      await this.finish(record, () => {
+        record.instances = [...record.instances, ...added];
+        setSpec(record, spec);
+      });
+      await this.deps.networking.publish();
+      return record;
+    }
+    const surplus = record.instances.slice(spec.count);
+    await this.finish(record, () => {
+      record.instances = record.instances.slice(0, spec.count);
+      setSpec(record, spec);
+    });
+    await this.deps.networking.publish();
+    await this.drain(surplus);
+    return record;
+  }
+
+  /**
+   * Under the tenant lock: no other operation on the app, the quota allows what it will run, and
+   * the operation is recorded (a first deploy also reserves the name).
+   */
+  private begin(tenant: string, kind: "deploy" | "scale", spec: AppSpec): Promise<{ record: AppRecord; version: number; first: boolean }> {
+    const { store, tenantLocks } = this.deps;
+    return tenantLocks.run(tenant, async () => {
+      const existing = findApp(store.state, tenant, spec.name);
+      if (existing) assertIdle(existing);
+      try {
+        assertWithinQuota(tenant, this.deps.quotaOf(tenant), usageOf(store.state, tenant, spec.name), resourcesOf(spec));
+      } catch (error) {
+        this.deps.events.publish({
+          tenant,
+          app: spec.name,
+          type: "quota.rejected",
+          message: (error as Error).message,
+          data: { requested: resourcesOf(spec) },
+        });
+        throw error;
+      }
+      const now = new Date().toISOString();
+      const version =
+        kind === "scale" && existing ? existing.release : Math.max(0, ...(existing?.releases.map((r) => r.version) ?? [])) + 1;
+      const operation = { kind, spec, version, startedAt: now };
+      if (existing) {
+        await store.update(() => {
+          existing.operation = operation;
+        });
+        return { record: existing, version, first: false };
+      }
+      const record: AppRecord = {
+        tenant,
+        name: spec.name,
+        spec,
+        desired: "running",
+        phase: "deploying",
+        instances: [],
+        release: 0,
+        releases: [],
+        operation,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await store.update((state) => {
+        state.apps.push(record);
+      });
+      return { record, version, first: true };
+    });
+  }
+
+  /** Ends the operation with a change to the record, persisted at once. */
+  private finish(record: AppRecord, change: () => void): Promise<void> {
+    return this.deps.tenantLocks.run(record.tenant, () =>
+      this.deps.store.update(() => {
+        change();
+        record.operation = undefined;
+        record.updatedAt = new Date().toISOString();
+      }),
+    );
+  }
+
+  /** The new release serves; returns the instances it replaced. */
+  private async commitRelease(
+    record: AppRecord,
+    spec: AppSpec,
+    version: number,
+    created: InstanceRecord[],
+    rollbackOf: number | undefined,
+  ): Promise<InstanceRecord[]> {
+    const replaced = record.instances;
+    await this.finish(record, () => {
+      for (const release of record.releases) if (release.status === "active") release.status = "superseded";
+      record.releases.push(releaseRecord(version, spec, "active", rollbackOf, null));
+      record.instances = created;
+      record.spec = spec;
+      record.release = version;
+      record.phase = "ready";
+      record.desired = "running";
+    });
+    return replaced;
+  }
+
+  /** A release that did not become healthy: the old one keeps serving, a first deploy leaves nothing. */
+  private async abandon(
+    record: AppRecord,
+    spec: AppSpec,
+    version: number,
+    first: boolean,
+    error: unknown,
+    rollbackOf: number | undefined,
+  ): Promise<void> {
+    const reason = (error as Error).message.split("\n")[0] ?? "failed";
+    const { store, tenantLocks, events } = this.deps;
+    await tenantLocks.run(record.tenant, async () => {
+      await store.update((state) => {
+        if (first) {
+          state.apps = state.apps.filter((a) => a !== record);
+          return;
+        }
+        record.releases.push(releaseRecord(version, spec, "failed", rollbackOf, reason));
+        record.operation = undefined;
+      });
+      if (first && !store.state.apps.some((a) => a.tenant === record.tenant)) {
+        await this.deps.runtime.removeNetworkIfUnused(record.tenant);
+        await this.deps.networking.detachNetwork(record.tenant);
+      }
+    });
+    events.publish({
+      tenant: record.tenant,
+      app: record.name,
+      release: version,
+      type: "deploy.failed",
+      message: `release ${version} of ${record.name} failed: ${reason}`,
+      data: { reason, error: (error as Error).message },
+    });
+    if (!first) {
+      events.publish({
+        tenant: record.tenant,
+        app: record.name,
+        release: record.release,
+        type: "deploy.rolled_back",
+        message: `${record.name} stays on release ${record.release}; release ${version} was removed`,
+        data: { failedRelease: version },
+      });
+    }
+  }
+
+  /** Replaced instances are already out of the routes; give requests in flight a moment, then remove them. */
+  private async drain(replaced: InstanceRecord[]): Promise<void> {
+    if (replaced.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, this.deps.drainMs));
+    await this.deps.instances.removeAll(replaced.map((i) => i.containerId));
+  }
+
+  releases(tenant: string, name: string): ReleaseRecord[] {
+    return requireAnyApp(this.deps.store.state, tenant, name).releases;
+  }
+}
+
+/** A new count belongs to the serving release too, so its record says what runs. */
+function setSpec(record: AppRecord, spec: AppSpec): void {
+  record.spec = spec;
+  const active = record.releases.find((r) => r.version === record.release);
+  if (active) active.spec = spec;
+}
+
+function releaseRecord(
+  version: number,
+  spec: AppSpec,
+  status: ReleaseRecord["status"],
+  rollbackOf: number | undefined,
+  reason: string | null,
+): ReleaseRecord {
+  return { version, spec, status, rollbackOf: rollbackOf ?? null, createdAt: new Date().toISOString(), reason };
+}
+
+export function imageMissing(image: string): ApiError {
+  return new ApiError(
+    "invalid_input",
+    `image ${image} was not found on the engine — build it first (docker build -t ${image} .) or check the name with \`docker images\``,
+    [{ field: "image", message: "not found on the engine" }],
+  );
+}

@@ -1,0 +1,75 @@
+import { randomBytes } from "node:crypto";
+import type { AppSpec } from "@minicloud/shared";
+import type { Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
+import type { InstanceRecord } from "../store/schema.ts";
+import { waitHealthy } from "./health.ts";
+import type { AppNetworking } from "./networking-port.ts";
+
+const newInstanceId = () => randomBytes(4).toString("hex");
+
+export function toInstanceRecord(instance: RuntimeInstance, release: number, restarts = 0): InstanceRecord {
+  return { id: instance.instanceId, containerId: instance.containerId, ip: instance.ip, release, restarts };
+}
+
+/** Creating, health-checking and removing instances: the steps every deploy, scale and repair shares. */
+export class Instances {
+  private readonly runtime: Runtime;
+  private readonly networking: AppNetworking;
+  private readonly healthTimeoutMs: number;
+
+  constructor(runtime: Runtime, networking: AppNetworking, healthTimeoutMs: number) {
+    this.runtime = runtime;
+    this.networking = networking;
+    this.healthTimeoutMs = healthTimeoutMs;
+  }
+
+  /** The tenant's network, with its resolver answering before any container is told to use it. */
+  async network(tenant: string): Promise<TenantNetwork> {
+    const network = await this.runtime.ensureNetwork(tenant);
+    await this.networking.attachNetwork(network);
+    return network;
+  }
+
+  create(tenant: string, spec: AppSpec, network: TenantNetwork): Promise<RuntimeInstance> {
+    return this.runtime.createInstance({
+      tenant,
+      app: spec.name,
+      instanceId: newInstanceId(),
+      image: spec.image,
+      port: spec.port ?? null,
+      env: spec.env,
+      command: spec.command,
+      memoryBytes: spec.memory,
+      cpus: spec.cpus,
+      readOnlyRootfs: spec.readOnlyRootfs,
+      network: network.name,
+      dns: [network.gateway],
+    });
+  }
+
+  waitHealthy(instance: RuntimeInstance, spec: AppSpec): Promise<void> {
+    return waitHealthy(this.runtime, instance, spec, this.healthTimeoutMs);
+  }
+
+  /**
+   * Starts `count` new instances of `spec` and waits until every one passes its health check.
+   * On any failure the ones it created are removed before the error is rethrown.
+   */
+  async startHealthy(tenant: string, spec: AppSpec, release: number, count: number): Promise<InstanceRecord[]> {
+    const created: RuntimeInstance[] = [];
+    try {
+      const network = await this.network(tenant);
+      for (let i = 0; i < count; i++) created.push(await this.create(tenant, spec, network));
+      await Promise.all(created.map((instance) => this.waitHealthy(instance, spec)));
+      // Addresses are read after the health check, when every container surely has one.
+      return created.map((instance) => toInstanceRecord(instance, release));
+    } catch (error) {
+      await this.removeAll(created.map((c) => c.containerId));
+      throw error;
+    }
+  }
+
+  async removeAll(containerIds: string[]): Promise<void> {
+    await Promise.all(containerIds.map((id) => this.runtime.removeInstance(id)));
+  }
+}

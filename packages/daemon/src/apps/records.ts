@@ -1,0 +1,31 @@
+import { ApiError } from "@minicloud/shared";
+import type { AppRecord, State } from "../store/schema.ts";
+
+export function findApp(state: Readonly<State>, tenant: string, name: string): AppRecord | undefined {
+  return state.apps.find((a) => a.tenant === tenant && a.name === name);
+}
+
+/** The app, whatever it is doing. */
+export function requireAnyApp(state: Readonly<State>, tenant: string, name: string): AppRecord {
+  const record = findApp(state, tenant, name);
+  if (!record) throw new ApiError("not_found", `app ${name} not found in tenant ${tenant} — see \`mc apps list\``);
+  return record;
+}
+
+/** The app, when no deploy or scale of it is in flight; otherwise a conflict that says which. */
+export function requireIdleApp(state: Readonly<State>, tenant: string, name: string): AppRecord {
+  const record = requireAnyApp(state, tenant, name);
+  assertIdle(record);
+  return record;
+}
+
+export function assertIdle(record: AppRecord): void {
+  const operation = record.operation;
+  if (operation || record.phase === "deploying") {
+    const what = operation?.kind === "scale" ? "a scale" : `a deploy (release ${operation?.version ?? "?"})`;
+    throw new ApiError(
+      "conflict",
+      `${what} of ${record.name} is in progress since ${operation?.startedAt ?? "just now"} — retry when it has finished`,
+    );
+  }
+}

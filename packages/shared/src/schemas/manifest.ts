@@ -1,0 +1,21 @@
+import { z } from "zod";
+
+/**
+ * `mc.toml`, the app's settings in its repository. Keys are snake_case like the rest of TOML;
+ * values are checked by the deploy schema once merged with the command line, which wins.
+ */
+export const manifestSchema = z
+  .object({
+    app: z.string().optional(),
+    image: z.string().optional(),
+    port: z.number().int().optional(),
+    count: z.number().int().optional(),
+    memory: z.string().optional(),
+    cpus: z.union([z.number(), z.string()]).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    command: z.union([z.string(), z.array(z.string())]).optional(),
+    health_path: z.string().optional(),
+    writable_rootfs: z.boolean().optional(),
+  })
+  .strict();
+export type Manifest = z.infer<typeof manifestSchema>;
