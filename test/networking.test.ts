@@ -6,6 +6,7 @@ import net from "node:net";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { DeployRequest } from "@minicloud/shared";
+import WebSocket from "ws";
 import { IDLE_COMMAND, RAW_SERVER_COMMAND, whoAmICommand } from "./harness/apps.ts";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf, execIn } from "./harness/docker.ts";
@@ -240,6 +241,48 @@ describe("networking: Caddy ingress and CoreDNS tenant DNS, supervised by the da
       assert.match(text, new RegExp(`^127\\.0\\.0\\.1 ${host}$`, "m"));
     assert.doesNotMatch(text, /brief\.acme/, "a destroyed app's host is gone");
     assert.doesNotMatch(text, /client\./, "apps without a port have no host");
+  });
+
+  test("/v1/events over WebSocket: history then live events, scoped by tenant; a bad key is refused", async () => {
+    const received = (key: string) => {
+      const messages: { tenant: string; app: string | null; type: string }[] = [];
+      const socket = new WebSocket(`ws://127.0.0.1:${daemon.port}/v1/events`, { headers: { Authorization: `Bearer ${key}` } });
+      socket.on("message", (data) => messages.push(JSON.parse(String(data))));
+      const open = new Promise<void>((resolve, reject) => {
+        socket.on("open", () => resolve());
+        socket.on("error", reject);
+      });
+      return { socket, messages, open };
+    };
+    const acmeSocket = received(acme.key);
+    const betaSocket = received(beta.key);
+    await Promise.all([acmeSocket.open, betaSocket.open]);
+    await deploy(beta, { name: "ws-probe", image: BASE_IMAGE, command: IDLE_COMMAND });
+    await eventually(
+      async () => betaSocket.messages,
+      (messages) => messages.some((m) => m.app === "ws-probe" && m.type === "deploy.succeeded"),
+      10_000,
+    );
+    acmeSocket.socket.close();
+    betaSocket.socket.close();
+    assert.ok(
+      betaSocket.messages.some((m) => m.app === "ws-probe" && m.type === "deploy.succeeded"),
+      "live events arrive",
+    );
+    assert.ok(
+      betaSocket.messages.some((m) => m.type === "deploy.started" && m.app === "web"),
+      "history comes first",
+    );
+    assert.ok(acmeSocket.messages.length > 0 && acmeSocket.messages.every((m) => m.tenant === "acme"), "a tenant sees only its own events");
+    assert.ok(betaSocket.messages.every((m) => m.tenant === "beta"));
+
+    const refused = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${daemon.port}/v1/events`, { headers: { Authorization: "Bearer mck_nope_nope" } });
+      socket.on("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on("open", () => resolve(101));
+      socket.on("error", () => undefined);
+    });
+    assert.equal(refused, 401);
   });
 
   test("from the host, <app>.<tenant>.<domain> resolves to the ingress", async () => {

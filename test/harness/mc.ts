@@ -39,5 +39,7 @@ export function json<T = Record<string, unknown>>(text: string): T {
 
 /** The `{"error":{code,message}}` that `--json` prints to stderr on failure. */
 export function errorOf(result: McResult): { code: string; message: string } {
-  return json<{ error: { code: string; message: string } }>(result.stderr).error;
+  // Progress (a build's output, say) may come first; the error object is the last line.
+  const last = result.stderr.trim().split("\n").at(-1) ?? "";
+  return json<{ error: { code: string; message: string } }>(last).error;
 }

@@ -3,6 +3,8 @@ import path from "node:path";
 import Docker from "dockerode";
 import type { Logger } from "pino";
 import { createApi } from "./api/app.ts";
+import { attachEventSocket } from "./api/events-socket.ts";
+import { Builds } from "./apps/builds.ts";
 import { AppService } from "./apps/service.ts";
 import { AuditLog } from "./audit/log.ts";
 import { KeyedMutex } from "./common/keyed-mutex.ts";
@@ -117,13 +119,16 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     auditLog,
     networking,
     events,
+    builds: new Builds(runtime, config.prefix, logger),
     rateLimit: { limit: config.rateLimitPerMinute, windowSeconds: 60 },
     logger,
   });
   const tls = isLoopback(config.listen.host) ? undefined : await loadTlsMaterial(config.dataDir, config.listen.host);
   let listeners: Listeners;
   try {
-    listeners = await startListeners(api.fetch, config.socket, config.listen, tls);
+    listeners = await startListeners(api.fetch, config.socket, config.listen, tls, (server, transport) =>
+      attachEventSocket(server, transport, { store, events, auditLog }),
+    );
   } catch (error) {
     await networking.stop();
     throw error;

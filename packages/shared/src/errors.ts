@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   "engine_unavailable",
   "payload_too_large",
   "unhealthy",
+  "build_failed",
   "internal",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -23,6 +24,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   conflict: 409,
   payload_too_large: 413,
   unhealthy: 422,
+  build_failed: 422,
   quota_exceeded: 403,
   rate_limited: 429,
   engine_unavailable: 503,

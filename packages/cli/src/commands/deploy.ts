@@ -2,6 +2,7 @@ import path from "node:path";
 import { type DeployRequest, deployRequestSchema, describeIssues } from "@minicloud/shared";
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../lib/base-command.ts";
+import { buildImage, hasDockerfile } from "../lib/build.ts";
 import { withSpinner } from "../lib/interaction.ts";
 import { MANIFEST_FILE, manifestCommand, readManifest } from "../lib/manifest.ts";
 import { chalk } from "../lib/output.ts";
@@ -34,14 +35,16 @@ export default class Deploy extends BaseCommand {
     const manifest = (await readManifest(process.cwd())) ?? {};
     const name = args.app ?? manifest.app ?? path.basename(process.cwd());
     const image = flags.image ?? manifest.image;
-    if (!image) {
+    const build = !image && (await hasDockerfile(process.cwd()));
+    if (!image && !build) {
       throw new UsageError(
-        `--image is required (or image in ${MANIFEST_FILE}): name an image on the host's engine, e.g. --image minicloud/hello:latest`,
+        `--image is required (or image in ${MANIFEST_FILE}, or a Dockerfile here to build): name an image on the host's engine, e.g. --image minicloud/hello:latest`,
       );
     }
     const request: DeployRequest = {
       name,
-      image,
+      // A placeholder while checking the rest before any upload; the build names the real image.
+      image: image ?? "pending/build",
       port: flags.port ?? manifest.port,
       count: flags.count ?? manifest.count,
       memory: flags.memory ?? manifest.memory,
@@ -55,6 +58,7 @@ export default class Deploy extends BaseCommand {
     if (!checked.success) throw new UsageError(describeIssues(checked.error).message);
 
     const client = await this.client();
+    if (build) request.image = await buildImage(client, name, process.cwd());
     const app = await withSpinner(!this.jsonEnabled(), `Deploying ${name}…`, () => client.apps.deploy(request));
     this.say(
       `${chalk.green("✔")} ${app.name} release ${app.release} deployed: ${app.instances.length} instance(s) [${app.instances.map((i) => i.id).join(", ")}]`,

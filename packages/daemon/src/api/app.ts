@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { Logger } from "pino";
+import type { Builds } from "../apps/builds.ts";
 import type { AppService } from "../apps/service.ts";
 import type { AuditLog } from "../audit/log.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -35,6 +36,7 @@ export interface ApiDeps {
   auditLog: AuditLog;
   networking: Networking;
   events: EventBus;
+  builds: Builds;
   rateLimit: RateLimitOptions;
   logger: Logger;
 }
@@ -54,18 +56,17 @@ export function createApi(deps: ApiDeps) {
   api.route("/", openApiRoute());
   api.use("/v1/*", audit(deps.auditLog));
   api.use("/v1/*", auth(deps.store));
-  api.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => problemResponse(c, new ApiError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`)),
-    }),
-  );
+  const jsonBodyLimit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => problemResponse(c, new ApiError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`)),
+  });
+  // Build contexts are streamed to the engine with their own, larger limit (apps/builds.ts).
+  api.use("/v1/*", (c, next) => (c.req.method === "POST" && c.req.path.endsWith("/builds") ? next() : jsonBodyLimit(c, next)));
   api.use("/v1/*", rateLimit(deps.rateLimit));
 
   const tenantOf = tenantScope(deps.tenants);
   api.route("/", systemRoutes(deps.networking));
-  api.route("/", appRoutes(deps.apps, tenantOf));
+  api.route("/", appRoutes(deps.apps, deps.builds, tenantOf));
   api.route("/", tenantRoutes(deps.tenants));
   api.route("/", eventRoutes(deps.events, deps.tenants));
   api.route("/", accountRoutes({ keys: deps.keys, tenants: deps.tenants, audit: deps.auditLog, tenantOf }));

@@ -12,6 +12,7 @@ const TITLES: Record<ErrorCode, string> = {
   conflict: "Conflict",
   payload_too_large: "Payload too large",
   unhealthy: "Instance unhealthy",
+  build_failed: "Build failed",
   quota_exceeded: "Quota exceeded",
   rate_limited: "Rate limited",
   engine_unavailable: "Engine unavailable",

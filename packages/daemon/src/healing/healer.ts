@@ -90,7 +90,7 @@ export class Healer {
     if (this.expected.delete(event.containerId)) return;
     const found = this.locate(event.containerId);
     // Not ours any more (replaced, removed), or stopped on purpose.
-    if (!found || found.record.desired !== "running" || this.pending.has(found.instance.id)) return;
+    if (found?.record.desired !== "running" || this.pending.has(found.instance.id)) return;
     const { record, instance } = found;
     const now = Date.now();
     const recent = [...recentCrashes(this.crashes.get(instance.id) ?? [], now, this.deps.policy), now];
@@ -122,7 +122,7 @@ export class Healer {
   private async restart(containerId: string, instanceId: string): Promise<void> {
     this.pending.delete(instanceId);
     const found = this.locate(containerId);
-    if (!found || found.record.desired !== "running") {
+    if (found?.record.desired !== "running") {
       this.down.delete(instanceId);
       return;
     }

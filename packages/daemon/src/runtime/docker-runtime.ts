@@ -4,6 +4,8 @@ import { containerConfig } from "./container-config.ts";
 import { LABEL, objectName, ownedLabels } from "./labels.ts";
 import { LogFrameParser } from "./log-frames.ts";
 import {
+  BuildFailedError,
+  type BuildOptions,
   EngineUnavailableError,
   ImageNotFoundError,
   type InstanceSpec,
@@ -58,6 +60,33 @@ export class DockerRuntime implements Runtime {
     } catch (error) {
       throw engineError(error);
     }
+  }
+
+  async buildImage(context: Readable, options: BuildOptions, onOutput: (line: string) => void): Promise<void> {
+    let output: NodeJS.ReadableStream;
+    try {
+      output = await this.docker.buildImage(context, {
+        t: options.tag,
+        labels: ownedLabels(this.prefix, { [LABEL.tenant]: options.tenant }),
+        // Intermediate containers go away even when a step fails; limits hold for RUN steps too.
+        rm: true,
+        forcerm: true,
+        memory: options.memoryBytes,
+        memswap: options.memoryBytes,
+        cpuperiod: 100_000,
+        cpuquota: Math.round(options.cpus * 100_000),
+      });
+    } catch (error) {
+      throw engineError(error);
+    }
+    let failure: string | undefined;
+    for await (const line of jsonLines(output as Readable)) {
+      const message = line as { stream?: string; status?: string; error?: string; errorDetail?: { message?: string } };
+      if (message.error) failure = message.errorDetail?.message ?? message.error;
+      const text = message.stream ?? message.status;
+      if (text?.trim()) onOutput(text.replace(/\n$/, ""));
+    }
+    if (failure) throw new BuildFailedError(failure);
   }
 
   /** Concurrent callers share one creation: Docker's duplicate check is best-effort, names must stay unique. */
@@ -214,28 +243,23 @@ export class DockerRuntime implements Runtime {
     } catch (error) {
       throw engineError(error);
     }
-    let buffered = "";
     let ended = false;
     const end = (error?: Error) => {
       if (ended) return;
       ended = true;
       onEnd(error);
     };
-    stream.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString("utf8");
-      let newline = buffered.indexOf("\n");
-      while (newline !== -1) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf("\n");
-        if (!line) continue;
-        const event = toRuntimeEvent(JSON.parse(line) as DockerEvent);
-        if (event) onEvent(event);
+    void (async () => {
+      try {
+        for await (const line of jsonLines(stream as Readable)) {
+          const event = toRuntimeEvent(line as DockerEvent);
+          if (event) onEvent(event);
+        }
+        end();
+      } catch (error) {
+        end(error as Error);
       }
-    });
-    stream.on("error", (error: Error) => end(error));
-    stream.on("end", () => end());
-    stream.on("close", () => end());
+    })();
     return {
       stop: () => {
         ended = true;
@@ -280,6 +304,22 @@ interface DockerEvent {
   Action?: string;
   id?: string;
   Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+/** Parses a stream of newline-delimited JSON (the engine's build and event output). */
+async function* jsonLines(stream: Readable): AsyncGenerator<unknown> {
+  let buffered = "";
+  for await (const chunk of stream) {
+    buffered += chunk.toString();
+    let newline = buffered.indexOf("\n");
+    while (newline !== -1) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf("\n");
+      if (line) yield JSON.parse(line);
+    }
+  }
+  if (buffered.trim()) yield JSON.parse(buffered);
 }
 
 function toRuntimeEvent(event: DockerEvent): RuntimeEvent | undefined {

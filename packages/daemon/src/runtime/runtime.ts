@@ -77,6 +77,8 @@ export interface Runtime {
   /** The image's owner when it exists (`tenant` null for images minicloud did not build). */
   inspectImage(image: string): Promise<{ tenant: string | null } | undefined>;
   removeTenantImages(tenant: string): Promise<void>;
+  /** Builds a tar'ed context into a tenant-labelled image; each output line goes to `onOutput`. */
+  buildImage(context: Readable, options: BuildOptions, onOutput: (line: string) => void): Promise<void>;
   ensureNetwork(tenant: string): Promise<TenantNetwork>;
   listNetworks(): Promise<TenantNetwork[]>;
   removeNetworkIfUnused(tenant: string): Promise<void>;
@@ -103,6 +105,17 @@ export class EngineUnavailableError extends Error {
     this.name = "EngineUnavailableError";
   }
 }
+
+/** Resource limits of a build: the same kind of ceiling as the tenant's containers. */
+export interface BuildOptions {
+  tag: string;
+  tenant: string;
+  memoryBytes: number;
+  cpus: number;
+}
+
+/** The Dockerfile did not build; the message is the engine's (the failing step's output). */
+export class BuildFailedError extends Error {}
 
 export class ImageNotFoundError extends Error {
   constructor(image: string) {

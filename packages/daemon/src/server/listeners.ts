@@ -57,11 +57,15 @@ export async function startListeners(
   socketPath: string,
   tcp: { host: string; port: number },
   tls?: TlsMaterial,
+  /** Extra wiring per server before it listens (WebSocket upgrades, say). */
+  prepare: (server: Server, transport: "unix" | "tcp") => void = () => undefined,
 ): Promise<Listeners> {
   await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o755 });
   await claimSocket(socketPath);
   const unixServer = adaptor(fetch, "unix");
   const tcpServer = adaptor(fetch, "tcp", tls);
+  prepare(unixServer, "unix");
+  prepare(tcpServer, "tcp");
   const previousMask = process.umask(0o177);
   try {
     await listen(unixServer, socketPath, socketPath);

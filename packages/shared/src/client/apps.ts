@@ -53,6 +53,15 @@ export class AppsClient {
     await this.transport.json("DELETE", `/v1/apps/${encodeURIComponent(name)}`, okSchema, { query: this.scope() });
   }
 
+  /** Sends a tar'ed build context; the answer is the build's output as NDJSON, ending in `image` or `error`. */
+  build(name: string, context: Readable): Promise<Readable> {
+    return this.transport.stream("POST", `/v1/apps/${encodeURIComponent(name)}/builds`, {
+      body: context,
+      headers: { "content-type": "application/x-tar" },
+      query: this.scope(),
+    });
+  }
+
   scale(name: string, change: ScaleRequest): Promise<App> {
     return this.transport.json("POST", `/v1/apps/${encodeURIComponent(name)}/scale`, appSchema, { body: change, query: this.scope() });
   }

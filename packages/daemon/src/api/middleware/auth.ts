@@ -11,9 +11,14 @@ import type { ApiEnv, Principal } from "../env.ts";
  */
 export function auth(store: Store) {
   return createMiddleware<ApiEnv>(async function authenticate(c, next) {
-    c.set("principal", c.env.transport === "unix" ? socketAdmin() : resolveKey(store, c.req.header("authorization")));
+    c.set("principal", principalOf(store, c.env.transport, c.req.header("authorization")));
     await next();
   });
+}
+
+/** The caller behind a transport and an Authorization header (also for WebSocket upgrades). */
+export function principalOf(store: Store, transport: "unix" | "tcp", header: string | undefined): Principal {
+  return transport === "unix" ? socketAdmin() : resolveKey(store, header);
 }
 
 function socketAdmin(): Principal {

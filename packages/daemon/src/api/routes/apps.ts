@@ -1,4 +1,6 @@
+import { Readable } from "node:stream";
 import {
+  ApiError,
   deployRequestSchema,
   durationSeconds,
   logsQuerySchema,
@@ -7,6 +9,7 @@ import {
   scaleRequestSchema,
 } from "@minicloud/shared";
 import { Hono } from "hono";
+import type { Builds } from "../../apps/builds.ts";
 import type { AppService } from "../../apps/service.ts";
 import type { ReleaseRecord } from "../../store/schema.ts";
 import type { ApiEnv } from "../env.ts";
@@ -14,7 +17,7 @@ import { ndjsonResponse } from "../ndjson.ts";
 import { nameParam, type TenantOf } from "../scope.ts";
 import { jsonBody, queryOf } from "../validate.ts";
 
-export function appRoutes(apps: AppService, tenantOf: TenantOf) {
+export function appRoutes(apps: AppService, builds: Builds, tenantOf: TenantOf) {
   const routes = new Hono<ApiEnv>();
   const app = (c: Parameters<TenantOf>[0]) => nameParam(c, "name", "app");
 
@@ -30,6 +33,14 @@ export function appRoutes(apps: AppService, tenantOf: TenantOf) {
   routes.post("/v1/apps/:name/stop", async (c) => c.json(await apps.stop(tenantOf(c), app(c))));
   routes.post("/v1/apps/:name/start", async (c) => c.json(await apps.start(tenantOf(c), app(c))));
   routes.post("/v1/apps/:name/restart", async (c) => c.json(await apps.restart(tenantOf(c), app(c))));
+
+  // The body is a tar of the build context; the answer streams the build's output as NDJSON.
+  routes.post("/v1/apps/:name/builds", (c) => {
+    const tenant = tenantOf(c);
+    const body = c.req.raw.body;
+    if (!body) throw new ApiError("invalid_input", "send the build context as a tar archive in the request body");
+    return ndjsonResponse(builds.build(tenant, app(c), Readable.fromWeb(body as import("node:stream/web").ReadableStream)));
+  });
 
   routes.post("/v1/apps/:name/scale", async (c) => {
     const tenant = tenantOf(c);

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { TestDaemon } from "./harness/daemon.ts";
+import { containersOf, docker } from "./harness/docker.ts";
+import { curl } from "./harness/http.ts";
+import { errorOf, json, mc } from "./harness/mc.ts";
+import { BASE_IMAGE } from "./harness/paths.ts";
+import { createTenant, type TestTenant } from "./harness/tenant.ts";
+
+async function appDir(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "mc-build-"));
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+  return dir;
+}
+
+async function imagesOf(prefix: string, tenant: string) {
+  return docker.listImages({ filters: { label: [`minicloud.prefix=${prefix}`, `minicloud.tenant=${tenant}`] } });
+}
+
+describe("builds: mc deploy in a directory with a Dockerfile, against a remote daemon", () => {
+  let daemon: TestDaemon;
+  let acme: TestTenant;
+  let beta: TestTenant;
+  const dirs: string[] = [];
+  before(async () => {
+    daemon = await TestDaemon.create();
+    await daemon.start();
+    [acme, beta] = await Promise.all([createTenant(daemon, "acme"), createTenant(daemon, "beta")]);
+  });
+  after(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    await daemon.destroy();
+  });
+
+  test("the context goes to the daemon, the build output streams back, the image lands in the tenant's namespace and serves", async () => {
+    const dir = await appDir({
+      Dockerfile: `FROM ${BASE_IMAGE}\nCOPY index.html /www/index.html\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
+      "index.html": "built by minicloud\n",
+      "mc.toml": 'app = "site"\nport = 8080\n',
+      ".dockerignore": "secrets.txt\n",
+      "secrets.txt": "never sent\n",
+    });
+    dirs.push(dir);
+    const result = await mc(["deploy", "--json"], acme.env, { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Step 1\/\d+ : FROM/, "the build's output reaches the CLI");
+    const app = json<{ image: string; url: string }>(result.stdout);
+    assert.match(app.image, new RegExp(`^${daemon.prefix}-images/acme/site:`));
+    const page = await curl(app.url);
+    assert.equal(page.status, 200);
+    assert.equal(page.body.trim(), "built by minicloud");
+    assert.equal((await imagesOf(daemon.prefix, "acme")).length, 1);
+
+    const stolen = await mc(["deploy", "copy", "--image", app.image, "--port", "8080", "--json"], beta.env);
+    assert.equal(stolen.code, 2, "another tenant cannot run it: it looks like a missing image");
+    assert.match(errorOf(stolen).message, /was not found/);
+  });
+
+  test("a Dockerfile that fails reports the failing step, exits 1 and leaves nothing behind", async () => {
+    const dir = await appDir({ Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo about to fail && exit 3\n` });
+    dirs.push(dir);
+    const before = (await imagesOf(daemon.prefix, "beta")).length;
+    const result = await mc(["deploy", "broken", "--json"], beta.env, { cwd: dir });
+    assert.equal(result.code, 1);
+    assert.equal(errorOf(result).code, "build_failed");
+    assert.match(errorOf(result).message, /returned a non-zero code: 3/);
+    assert.match(result.stderr, /about to fail/, "the failing step's output is shown");
+    assert.equal((await imagesOf(daemon.prefix, "beta")).length, before);
+    assert.equal((await containersOf(daemon.prefix, ["minicloud.tenant=beta"])).length, 0);
+    assert.equal((await mc(["status", "broken"], beta.env)).code, 1, "no app was created");
+  });
+
+  test("without --image, mc.toml image or Dockerfile, deploy is a usage error", async () => {
+    const dir = await appDir({ "README.md": "nothing to build\n" });
+    dirs.push(dir);
+    const result = await mc(["deploy", "nothing"], acme.env, { cwd: dir });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--image is required.*Dockerfile/);
+  });
+
+  test("a bad mc.toml is a usage error naming the file", async () => {
+    const dir = await appDir({ "mc.toml": 'image = "x"\nports = 80\n' });
+    dirs.push(dir);
+    const result = await mc(["deploy", "web"], acme.env, { cwd: dir });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /mc\.toml/);
+  });
+});
