@@ -38,12 +38,13 @@ function record(name: string, unit: string, goal: string, subject: number[], bas
   rows.push({ name, subject: s, baseline: b, ratio: b ? round(s.median / b.median) : undefined, unit, goal });
 }
 
-async function waitFor200(url: string): Promise<void> {
+/** Polls until `url` answers 200; `host` sends the request to 127.0.0.1 with that Host header (the ingress). */
+async function waitFor200(url: string, host?: string): Promise<void> {
   for (;;) {
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
+      const response = await request(url, { headers: host ? { host } : {}, headersTimeout: 1000, bodyTimeout: 1000 });
+      await response.body.arrayBuffer();
+      if (response.statusCode === 200) return;
     } catch {
       // not up yet
     }
@@ -59,7 +60,8 @@ async function benchDeploy(daemon: TestDaemon): Promise<void> {
       await timeIt(async () => {
         const result = await mc(["deploy", `lat${i}`, "--image", SAMPLE_IMAGE, "--port", "8080", "--json"], daemon.env);
         if (result.code !== 0) throw new Error(result.stderr);
-        await waitFor200((JSON.parse(result.stdout) as { url: string }).url);
+        // Through the ingress, by its host name, as the printed URL would be reached.
+        await waitFor200(`http://127.0.0.1:${daemon.httpPort}/`, `lat${i}.default.localhost`);
       }),
     );
     let id = "";
@@ -75,7 +77,10 @@ async function benchDeploy(daemon: TestDaemon): Promise<void> {
     await run("docker", ["rm", "-f", id]);
     await mc(["apps", "destroy", `lat${i}`, "--yes"], daemon.env);
   }
-  record("deploy until 200", "ms", "ratio ≤ 1.3", platform, { name: "docker run -d -p until 200", samples: raw });
+  record("mc deploy until its ingress URL answers 200", "ms", "ratio ≤ 1.3", platform, {
+    name: "docker run -d -p until 200",
+    samples: raw,
+  });
 }
 
 async function benchCli(daemon: TestDaemon): Promise<void> {
@@ -95,9 +100,14 @@ async function benchCli(daemon: TestDaemon): Promise<void> {
   });
 }
 
-async function load(url: string, dispatcher: Agent | Pool, headers: Record<string, string>): Promise<{ rps: number; latencies: number[] }> {
+async function load(
+  url: string,
+  dispatcher: Agent | Pool,
+  headers: Record<string, string>,
+  seconds = API_SECONDS,
+): Promise<{ rps: number; latencies: number[] }> {
   const latencies: number[] = [];
-  const deadline = performance.now() + API_SECONDS * 1000;
+  const deadline = performance.now() + seconds * 1000;
   const worker = async () => {
     while (performance.now() < deadline) {
       const start = performance.now();
@@ -138,8 +148,96 @@ async function benchApi(daemon: TestDaemon): Promise<void> {
     name: `mcd RSS with ${API_APPS} apps`,
     subject: { median: round(rss), p99: round(rss), n: 1 },
     unit: "MB",
-    goal: "≤ 150 MB at 200",
+    goal: "(see 200 below)",
   });
+}
+
+/** Requests/s through Caddy to one small HTTP container vs straight to the container, same client, same run. */
+async function benchIngress(daemon: TestDaemon): Promise<void> {
+  const client = daemon.client();
+  let ip: string;
+  try {
+    const app = await client.apps.deploy({ name: "ingress", image: SAMPLE_IMAGE, port: 8080, memory: "64m", cpus: 1 });
+    ip = new URL(app.instances[0]?.url ?? "").hostname;
+  } finally {
+    await client.close();
+  }
+  const viaCaddy = new Pool(`http://127.0.0.1:${daemon.httpPort}`, { connections: API_CONCURRENCY });
+  const direct = new Pool(`http://${ip}:8080`, { connections: API_CONCURRENCY });
+  const ingress = await load(`http://127.0.0.1:${daemon.httpPort}/`, viaCaddy, { host: "ingress.default.localhost" });
+  const straight = await load(`http://${ip}:8080/`, direct, {});
+  await viaCaddy.close();
+  await direct.close();
+  record(`ingress: ${ingress.rps} req/s vs direct ${straight.rps} req/s`, "ms", "req/s ratio ≥ 0.7", ingress.latencies, {
+    name: "straight to the container",
+    samples: straight.latencies,
+  });
+  rows[rows.length - 1] = { ...(rows.at(-1) as Row), ratio: round(ingress.rps / straight.rps) };
+}
+
+/** Queries/s and p99 for `<app>.<tenant>.internal` against the supervised CoreDNS (its host listener). */
+async function benchDns(daemon: TestDaemon): Promise<void> {
+  const { default: dnsPacket } = await import("dns-packet");
+  const dgram = await import("node:dgram");
+  const socket = dgram.createSocket("udp4");
+  const pending = new Map<number, () => void>();
+  socket.on("message", (message) => pending.get(dnsPacket.decode(message).id ?? -1)?.());
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const latencies: number[] = [];
+  let nextId = 0;
+  const deadline = performance.now() + API_SECONDS * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const id = nextId++ % 65536;
+      const start = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("DNS query timed out")), 2000);
+        pending.set(id, () => {
+          clearTimeout(timer);
+          pending.delete(id);
+          resolve();
+        });
+        socket.send(
+          dnsPacket.encode({ id, type: "query", questions: [{ type: "A", name: "ingress.default.internal" }] }),
+          daemon.dnsPort,
+          "127.0.0.1",
+        );
+      });
+      latencies.push(performance.now() - start);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: API_CONCURRENCY }, worker));
+  socket.close();
+  const qps = round(latencies.length / ((performance.now() - started) / 1000));
+  record(`DNS ingress.default.internal: ${qps} queries/s`, "ms", "measured (no goal)", latencies);
+}
+
+/** 200 one-instance apps in one tenant: the 200th deploy vs the 1st, then RSS and `mc status`. */
+async function benchScale(daemon: TestDaemon): Promise<void> {
+  const total = Number(process.env.BENCH_SCALE_APPS ?? 200);
+  const existing = API_APPS + 1;
+  const times: number[] = [];
+  const client = daemon.client();
+  try {
+    for (let i = existing; i < total; i++) {
+      times.push(await timeIt(() => client.apps.deploy({ name: `s${i}`, image: SAMPLE_IMAGE, port: 8080, memory: "16m", cpus: 0.05 })));
+    }
+  } finally {
+    await client.close();
+  }
+  const first = times.slice(0, 10);
+  const last = times.slice(-10);
+  record(`deploy #${total - 9}-${total} vs #${existing + 1}-${existing + 10}`, "ms", "ratio ≤ 1.2", last, {
+    name: "early deploys",
+    samples: first,
+  });
+  const status: number[] = [];
+  for (let i = 0; i < ITERATIONS; i++)
+    status.push(await timeIt(() => run(process.execPath, [MC_BIN, "status"], { env: { ...process.env, ...daemon.env } })));
+  record(`mc status with ${total} apps`, "ms", "≤ 250 ms", status);
+  const rss = Number((await run("ps", ["-o", "rss=", "-p", String(await daemonPid(daemon))])).stdout.trim()) / 1024;
+  rows.push({ name: `mcd RSS with ${total} apps`, subject: { median: round(rss), p99: round(rss), n: 1 }, unit: "MB", goal: "≤ 150 MB" });
 }
 
 async function daemonPid(daemon: TestDaemon): Promise<number> {
@@ -172,6 +270,9 @@ try {
   await benchCli(daemon);
   await benchDeploy(daemon);
   await benchApi(daemon);
+  await benchIngress(daemon);
+  await benchDns(daemon);
+  await benchScale(daemon);
   print();
   const machine = {
     cpus: os.cpus().length,

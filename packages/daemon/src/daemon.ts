@@ -90,7 +90,11 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     logger,
     policy: DEFAULT_CRASH_POLICY,
     publish,
-    onResync: () => void reconciler.run(),
+    onResync: () => {
+      apps.observed.clear();
+      void reconciler.run();
+    },
+    onEngineEvent: (event) => apps.observed.invalidate(event.containerId),
   });
   const tenants = new TenantService({ store, runtime, apps, keys, tenantLocks });
   await tenants.ensureDefault();

@@ -5,6 +5,7 @@ import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import type { EventBus } from "../events/bus.ts";
 import { UPSTREAM_REFRESH_MS } from "../ingress/caddy-config.ts";
 import { assertWithinQuota, resourcesOf, usageOf } from "../quota/usage.ts";
+import { InspectCache } from "../runtime/inspect-cache.ts";
 import type { Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
 import type { AppRecord, InstanceRecord, ReleaseRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
@@ -40,34 +41,47 @@ export interface AppServiceDeps {
  * to look upstreams up again, so a request it already sent there still succeeds.
  */
 const DRAIN_MS = UPSTREAM_REFRESH_MS * 4;
+/** Cached engine answers expire after this even without an event (a safety net for a missed one). */
+const OBSERVED_TTL_MS = 10_000;
 
 export interface ObserveOptions {
   /** Probe health and read CPU/memory per instance (slower; for `status`). */
   detailed?: boolean;
+  /** Ask the engine now instead of using cached answers. */
+  fresh?: boolean;
 }
 
 /** Apps of one tenant: deploy, observe, start/stop, destroy. Every mutation runs under the tenant's lock. */
 export class AppService {
   private readonly deps: AppServiceDeps;
   readonly instances: Instances;
+  /** Engine answers for listings; invalidated by engine events (see Healer) and by every change here. */
+  readonly observed: InspectCache;
   private readonly deployer: Deployer;
 
   constructor(deps: AppServiceDeps) {
     this.deps = deps;
     this.instances = new Instances(deps.runtime, deps.networking, deps.healthTimeoutMs);
+    this.observed = new InspectCache(deps.runtime, OBSERVED_TTL_MS);
     this.deployer = new Deployer({ ...deps, instances: this.instances, drainMs: deps.drainMs ?? DRAIN_MS });
   }
 
   async deploy(tenant: string, spec: AppSpec): Promise<App> {
-    return this.view(await this.deployer.deploy(tenant, spec));
+    return this.changed(await this.deployer.deploy(tenant, spec));
   }
 
   async rollback(tenant: string, name: string, version?: number): Promise<App> {
-    return this.view(await this.deployer.rollback(tenant, name, version));
+    return this.changed(await this.deployer.rollback(tenant, name, version));
   }
 
   async scale(tenant: string, name: string, change: ScaleChange): Promise<App> {
-    return this.view(await this.deployer.scale(tenant, name, change));
+    return this.changed(await this.deployer.scale(tenant, name, change));
+  }
+
+  /** After a change: forget cached engine answers, answer with fresh ones. */
+  private changed(record: AppRecord): Promise<App> {
+    this.observed.clear();
+    return this.view(record, { fresh: true });
   }
 
   releases(tenant: string, name: string): ReleaseRecord[] {
@@ -112,7 +126,7 @@ export class AppService {
       return record;
     });
     this.deps.events.publish({ tenant, app: name, release: record.release, type: "app.stopped", message: `${name} stopped` });
-    return this.view(record);
+    return this.changed(record);
   }
 
   async start(tenant: string, name: string): Promise<App> {
@@ -142,7 +156,7 @@ export class AppService {
       return record;
     });
     this.deps.events.publish({ tenant, app: name, release: record.release, type: "app.started", message: `${name} started` });
-    return this.view(record);
+    return this.changed(record);
   }
 
   async restart(tenant: string, name: string): Promise<App> {
@@ -166,7 +180,7 @@ export class AppService {
       await this.setDesired(record, "running");
       return record;
     });
-    return this.view(record);
+    return this.changed(record);
   }
 
   async destroy(tenant: string, name: string, options: { evenWhileBusy?: boolean } = {}): Promise<void> {
@@ -249,7 +263,10 @@ export class AppService {
     const observed = new Map<string, InstanceObservation>();
     await Promise.all(
       record.instances.map(async (instance) => {
-        const runtime = await this.deps.runtime.inspectInstance(instance.containerId);
+        const runtime =
+          options.fresh || options.detailed
+            ? await this.deps.runtime.inspectInstance(instance.containerId)
+            : await this.observed.get(instance.containerId);
         const running = runtime?.state === "running";
         let healthy: boolean | undefined;
         let stats: InstanceObservation["stats"];

@@ -15,6 +15,8 @@ export interface HealerDeps {
   publish: () => Promise<void>;
   /** The event stream broke and came back: what happened meanwhile is unknown. */
   onResync: () => void;
+  /** Every engine event about a container of ours (cached answers about it are stale now). */
+  onEngineEvent?: (event: RuntimeEvent) => void;
 }
 
 const REWATCH_MS = 1000;
@@ -86,6 +88,7 @@ export class Healer {
   }
 
   private handle(event: RuntimeEvent): void {
+    this.deps.onEngineEvent?.(event);
     if (event.action !== "die") return;
     if (this.expected.delete(event.containerId)) return;
     const found = this.locate(event.containerId);
