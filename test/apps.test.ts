@@ -161,13 +161,17 @@ describe("apps on demand, through the built mc binary and the real engine", () =
     }
   });
 
-  test("destroy removes the app's containers, its state and the unused network", async () => {
+  test("destroy removes the app's containers and its state; the tenant network stays for the next app", async () => {
     for (const app of ["web", "talker"]) {
       const result = await mc(["apps", "destroy", app, "--yes"], daemon.env);
       assert.equal(result.code, 0, result.stderr);
     }
     assert.equal((await containersOf(daemon.prefix)).length, 0);
-    assert.equal((await networksOf(daemon.prefix)).length, 0);
+    assert.deepEqual(
+      (await networksOf(daemon.prefix)).map((n) => n.Name),
+      [`${daemon.prefix}_default`],
+      "the network belongs to the tenant and goes with it",
+    );
     const list = json<{ apps: AppJson[] }>((await mc(["apps", "list", "--json"], daemon.env)).stdout);
     assert.deepEqual(list.apps, []);
     const missing = await mc(["status", "web", "--json"], daemon.env);

@@ -4,7 +4,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf } from "./harness/docker.ts";
-import { curl } from "./harness/http.ts";
+import { curl, eventually } from "./harness/http.ts";
 import { errorOf, json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE, SAMPLE_IMAGE } from "./harness/paths.ts";
 
@@ -114,11 +114,12 @@ describe("bad input: one clear message, a non-zero exit, nothing left behind", (
     const second = await mc(["deploy", "dup", "--image", SAMPLE_IMAGE, "--port", "8080", "--json"], daemon.env);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(json<{ release: number }>(second.stdout).release, 2);
-    assert.equal(
-      (await containersOf(daemon.prefix, ["minicloud.app=dup"])).length,
-      1,
-      "the first release's instance was replaced, not kept beside the new one",
+    const replaced = await eventually(
+      () => containersOf(daemon.prefix, ["minicloud.app=dup"]),
+      (list) => list.length === 1,
+      10_000,
     );
+    assert.equal(replaced.length, 1, "the first release's instance was replaced, not kept beside the new one");
     const url = json<{ url: string }>(second.stdout).url;
     assert.equal((await curl(url)).status, 200);
     assert.equal((await mc(["apps", "destroy", "dup", "--yes"], daemon.env)).code, 0);

@@ -87,6 +87,15 @@ describe("networking: Caddy ingress and CoreDNS tenant DNS, supervised by the da
     assert.equal((await curl(daemon.url("web", "acme", "https"))).status, 0, "without the CA, curl refuses the certificate");
   });
 
+  test("app names that would collide with the platform's own hosts (the dashboard's, say) are refused", async () => {
+    for (const name of ["dashboard", "api", "ingress"]) {
+      const viaCli = await mc(["deploy", name, "--image", BASE_IMAGE, "--port", "8080", "--json"], acme.env);
+      assert.equal(viaCli.code, 2, viaCli.stderr);
+      assert.match(viaCli.stderr, /reserved/);
+    }
+    await assert.rejects(deploy(acme, { name: "dashboard", image: BASE_IMAGE, port: 8080 }), /reserved/, "the daemon refuses it too");
+  });
+
   test("mc status prints the ingress URLs", async () => {
     const status = await mc(["status", "web", "--json"], acme.env);
     assert.equal(status.code, 0, status.stderr);

@@ -69,7 +69,12 @@ describe("orchestration: releases, rolling deploys, scaling, self-healing", () =
     assert.ok(result.ok > 20, `the load ran (${result.ok} requests)`);
     assert.deepEqual([...result.bodies].sort(), ["v1", "v2"], "both versions served during the switch");
     assert.match((await curl(daemon.url("web"))).body, /^v2 /);
-    assert.equal((await containersOf(daemon.prefix, ["minicloud.app=web"])).length, 2, "the old instances are gone");
+    const drained = await eventually(
+      () => containersOf(daemon.prefix, ["minicloud.app=web"]),
+      (list) => list.length === 2,
+      10_000,
+    );
+    assert.equal(drained.length, 2, "the old instances are gone once drained");
   });
 
   test("a version that fails its health check is rolled back; the old one keeps serving", async () => {
@@ -128,8 +133,13 @@ describe("orchestration: releases, rolling deploys, scaling, self-healing", () =
     assert.equal(json<AppJson>(up.stdout).instances.length, 3);
     const zero = await mc(["scale", "web", "--count", "0", "--json"], daemon.env);
     assert.equal(zero.code, 0, zero.stderr);
-    assert.equal((await containersOf(daemon.prefix, ["minicloud.app=web"])).length, 0);
-    assert.equal((await curl(daemon.url("web"))).status, 404);
+    assert.equal((await curl(daemon.url("web"))).status, 404, "out of the ingress at once");
+    const gone = await eventually(
+      () => containersOf(daemon.prefix, ["minicloud.app=web"]),
+      (list) => list.length === 0,
+      10_000,
+    );
+    assert.equal(gone.length, 0, "and its containers go after the drain");
     const quota = json<{ usage: { instances: number } }>((await mc(["quota", "--json"], daemon.env)).stdout);
     assert.equal(quota.usage.instances, 0, "zero instances hold no quota");
     const back = await mc(["scale", "web", "--count", "2", "--json"], daemon.env);

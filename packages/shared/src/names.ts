@@ -14,5 +14,10 @@ export function checkName(name: string): string | undefined {
 /** Hostnames the platform keeps for itself; apps may not take them. */
 export const RESERVED_APP_NAMES = new Set(["dashboard", "api", "admin", "www", "ingress", "dns"]);
 
+/** An app name: a DNS label that is not one of the platform's own host names. */
+export const appNameSchema = nameSchema.refine((name) => !RESERVED_APP_NAMES.has(name), {
+  message: `is reserved for the platform (${[...RESERVED_APP_NAMES].join(", ")}); pick another name`,
+});
+
 /** Docker object-name separator: names cannot contain it, so `a-b`+`c` never meets `a`+`b-c`. */
 export const OBJECT_NAME_SEPARATOR = "_";

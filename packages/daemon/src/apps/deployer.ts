@@ -60,7 +60,7 @@ export class Deployer {
     }
     const replaced = await this.commitRelease(record, spec, version, created, options.rollbackOf);
     await this.deps.networking.publish();
-    await this.drain(replaced);
+    this.drain(replaced);
     events.publish({
       tenant,
       app: spec.name,
@@ -148,7 +148,7 @@ export class Deployer {
       setSpec(record, spec);
     });
     await this.deps.networking.publish();
-    await this.drain(surplus);
+    this.drain(surplus);
     return record;
   }
 
@@ -255,10 +255,6 @@ export class Deployer {
         record.releases.push(releaseRecord(version, spec, "failed", rollbackOf, reason));
         record.operation = undefined;
       });
-      if (first && !store.state.apps.some((a) => a.tenant === record.tenant)) {
-        await this.deps.runtime.removeNetworkIfUnused(record.tenant);
-        await this.deps.networking.detachNetwork(record.tenant);
-      }
     });
     events.publish({
       tenant: record.tenant,
@@ -280,11 +276,18 @@ export class Deployer {
     }
   }
 
-  /** Replaced instances are already out of the routes; give requests in flight a moment, then remove them. */
-  private async drain(replaced: InstanceRecord[]): Promise<void> {
+  /**
+   * Replaced instances are already out of DNS and the ingress; they keep running a moment for
+   * requests in flight, then go. In the background: the caller's answer does not wait for it, and
+   * if the daemon dies first, reconciliation removes them as orphans.
+   */
+  private drain(replaced: InstanceRecord[]): void {
     if (replaced.length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, this.deps.drainMs));
-    await this.deps.instances.removeAll(replaced.map((i) => i.containerId));
+    setTimeout(() => {
+      this.deps.instances
+        .removeAll(replaced.map((i) => i.containerId))
+        .catch((error) => this.deps.logger.warn({ err: error }, "removing replaced instances failed"));
+    }, this.deps.drainMs).unref();
   }
 
   releases(tenant: string, name: string): ReleaseRecord[] {

@@ -1,7 +1,7 @@
 import { ApiError } from "@minicloud/shared";
 import type { Runtime, RuntimeInstance } from "../runtime/runtime.ts";
 
-const POLL_MS = 150;
+const POLL_MS = 50;
 const PROBE_TIMEOUT_MS = 1000;
 /** An app without a port counts as healthy once it has kept running this long. */
 export const RUNNING_GRACE_MS = 2000;

@@ -195,7 +195,6 @@ export class AppService {
       // Also sweep containers the record lost track of: labels are the truth.
       const labelled = await this.deps.runtime.listInstances({ tenant, app: name });
       await this.instances.removeAll([...new Set([...record.instances.map((i) => i.containerId), ...labelled.map((l) => l.containerId)])]);
-      await this.removeNetworkIfNoApps(tenant);
       this.deps.logger.info({ tenant, app: name }, "app destroyed");
     });
     this.deps.events.publish({ tenant, app: name, type: "app.destroyed", message: `${name} destroyed` });
@@ -238,9 +237,11 @@ export class AppService {
     return (await this.deps.runtime.inspectInstance(instance.containerId)) ?? current;
   }
 
-  /** Call with the tenant lock held. */
-  private async removeNetworkIfNoApps(tenant: string): Promise<void> {
-    if (this.deps.store.state.apps.some((a) => a.tenant === tenant)) return;
+  /**
+   * The tenant network outlives its apps (the next deploy needs no new network and no DNS reload);
+   * it goes with the tenant. Call with the tenant lock held.
+   */
+  async removeTenantNetwork(tenant: string): Promise<void> {
     await this.deps.runtime.removeNetworkIfUnused(tenant);
     await this.deps.networking.detachNetwork(tenant);
   }

@@ -80,7 +80,7 @@ export class TenantService {
     await this.deps.apps.destroyAllOf(name);
     await this.deps.tenantLocks.run(name, async () => {
       await this.deps.runtime.removeTenantImages(name);
-      await this.deps.runtime.removeNetworkIfUnused(name);
+      await this.deps.apps.removeTenantNetwork(name);
       await this.deps.keys.removeAllOf(name);
       await this.deps.store.update((state) => {
         state.tenants = state.tenants.filter((t) => t.name !== name);

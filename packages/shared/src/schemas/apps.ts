@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { nameSchema } from "../names.ts";
+import { appNameSchema } from "../names.ts";
 import { cpusSchema, durationSchema, memorySchema } from "../units.ts";
 
 export const DEFAULT_MEMORY = "256m";
@@ -16,7 +16,7 @@ const envKeySchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, {
  */
 export const deployRequestSchema = z
   .object({
-    name: nameSchema,
+    name: appNameSchema,
     image: z
       .string()
       .min(1, { message: "is required" })
