@@ -157,14 +157,14 @@ async function benchIngress(daemon: TestDaemon): Promise<void> {
   const client = daemon.client();
   let ip: string;
   try {
-    const app = await client.apps.deploy({ name: "ingress", image: SAMPLE_IMAGE, port: 8080, memory: "64m", cpus: 1 });
+    const app = await client.apps.deploy({ name: "edge", image: SAMPLE_IMAGE, port: 8080, memory: "64m", cpus: 1 });
     ip = new URL(app.instances[0]?.url ?? "").hostname;
   } finally {
     await client.close();
   }
   const viaCaddy = new Pool(`http://127.0.0.1:${daemon.httpPort}`, { connections: API_CONCURRENCY });
   const direct = new Pool(`http://${ip}:8080`, { connections: API_CONCURRENCY });
-  const ingress = await load(`http://127.0.0.1:${daemon.httpPort}/`, viaCaddy, { host: "ingress.default.localhost" });
+  const ingress = await load(`http://127.0.0.1:${daemon.httpPort}/`, viaCaddy, { host: "edge.default.localhost" });
   const straight = await load(`http://${ip}:8080/`, direct, {});
   await viaCaddy.close();
   await direct.close();
@@ -198,7 +198,7 @@ async function benchDns(daemon: TestDaemon): Promise<void> {
           resolve();
         });
         socket.send(
-          dnsPacket.encode({ id, type: "query", questions: [{ type: "A", name: "ingress.default.internal" }] }),
+          dnsPacket.encode({ id, type: "query", questions: [{ type: "A", name: "edge.default.internal" }] }),
           daemon.dnsPort,
           "127.0.0.1",
         );
@@ -210,7 +210,7 @@ async function benchDns(daemon: TestDaemon): Promise<void> {
   await Promise.all(Array.from({ length: API_CONCURRENCY }, worker));
   socket.close();
   const qps = round(latencies.length / ((performance.now() - started) / 1000));
-  record(`DNS ingress.default.internal: ${qps} queries/s`, "ms", "measured (no goal)", latencies);
+  record(`DNS edge.default.internal: ${qps} queries/s`, "ms", "measured (no goal)", latencies);
 }
 
 /** 200 one-instance apps in one tenant: the 200th deploy vs the 1st, then RSS and `mc status`. */
