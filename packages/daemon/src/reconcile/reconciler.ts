@@ -128,11 +128,12 @@ export class Reconciler {
     }
     const next: InstanceRecord[] = [];
     let changed = false;
-    const network = await instances.network(app.tenant);
+    // Only a replacement needs the network (and its resolver); most passes change nothing.
+    const network = () => instances.network(app.tenant);
     for (const instance of app.instances.slice(0, app.spec.count)) {
       const container = byId.get(instance.containerId);
       if (!container) {
-        const replacement = await instances.create(app.tenant, app.spec, network);
+        const replacement = await instances.create(app.tenant, app.spec, await network());
         next.push(toInstanceRecord(replacement, app.release));
         this.started(
           app,
@@ -159,7 +160,7 @@ export class Reconciler {
       changed = true;
     }
     while (next.length < app.spec.count) {
-      const added = await instances.create(app.tenant, app.spec, network);
+      const added = await instances.create(app.tenant, app.spec, await network());
       next.push(toInstanceRecord(added, app.release));
       this.started(app, added.instanceId, `${app.name} had fewer instances than its count; started ${added.instanceId}`);
       changed = true;

@@ -207,9 +207,9 @@ export class DockerRuntime implements Runtime {
     if (filter.tenant) label.push(`${LABEL.tenant}=${filter.tenant}`);
     if (filter.app) label.push(`${LABEL.app}=${filter.app}`);
     try {
+      // One engine call for all of them: the list carries state, labels and addresses already.
       const summaries = await this.docker.listContainers({ all: true, filters: { label } });
-      const inspected = await Promise.all(summaries.map((s) => this.inspectInstance(s.Id)));
-      return inspected.filter((i): i is RuntimeInstance => i !== undefined);
+      return summaries.map(fromSummary);
     } catch (error) {
       throw engineError(error);
     }
@@ -355,6 +355,24 @@ function toInstance(info: Docker.ContainerInspectInfo): RuntimeInstance {
     restartCount: info.RestartCount,
     exitCode: info.State.Running ? null : info.State.ExitCode,
     ip: info.State.Running ? Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || null : null,
+  };
+}
+
+/** A container as the engine's list shows it (no start time or restart count: those need an inspect). */
+function fromSummary(summary: Docker.ContainerInfo): RuntimeInstance {
+  const labels = summary.Labels ?? {};
+  const running = summary.State === "running";
+  const exited = /^Exited \((\d+)\)/.exec(summary.Status ?? "");
+  return {
+    containerId: summary.Id,
+    instanceId: labels[LABEL.instance] ?? "",
+    tenant: labels[LABEL.tenant] ?? "",
+    app: labels[LABEL.app] ?? "",
+    state: summary.State as InstanceState,
+    startedAt: null,
+    restartCount: 0,
+    exitCode: exited ? Number(exited[1]) : null,
+    ip: running ? Object.values(summary.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || null : null,
   };
 }
 

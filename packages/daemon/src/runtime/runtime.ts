@@ -88,6 +88,7 @@ export interface Runtime {
   restartInstance(containerId: string): Promise<void>;
   removeInstance(containerId: string): Promise<void>;
   inspectInstance(containerId: string): Promise<RuntimeInstance | undefined>;
+  /** Every instance of this prefix in one engine call (`startedAt` and `restartCount` are not filled in). */
   listInstances(filter?: { tenant?: string; app?: string }): Promise<RuntimeInstance[]>;
   stats(containerId: string): Promise<InstanceStats | undefined>;
   /**
