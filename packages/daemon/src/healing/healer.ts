@@ -89,6 +89,10 @@ export class Healer {
 
   private handle(event: RuntimeEvent): void {
     this.deps.onEngineEvent?.(event);
+    if (event.action === "start") {
+      this.started(event.containerId);
+      return;
+    }
     if (event.action !== "die") return;
     if (this.expected.delete(event.containerId)) return;
     const found = this.locate(event.containerId);
@@ -122,6 +126,13 @@ export class Healer {
     );
   }
 
+  /** Whoever started it (our backoff, reconciliation after an engine restart, a user), it serves again. */
+  private started(containerId: string): void {
+    const found = this.locate(containerId);
+    if (!found || !this.down.delete(found.instance.id)) return;
+    void this.deps.publish();
+  }
+
   private async restart(containerId: string, instanceId: string): Promise<void> {
     this.pending.delete(instanceId);
     const found = this.locate(containerId);
@@ -150,7 +161,14 @@ export class Healer {
         data: { restarts: found.instance.restarts },
       });
     } catch (error) {
-      this.deps.logger.warn({ err: error, instanceId }, "restarting a crashed instance failed");
+      // The engine may be restarting: try again later (reconciliation may get there first).
+      const delay = backoffMs(recentCrashes(this.crashes.get(instanceId) ?? [], Date.now(), this.deps.policy).length + 1, this.deps.policy);
+      this.deps.logger.warn({ err: error, instanceId, retryInMs: delay }, "restarting a crashed instance failed");
+      if (!this.stopped)
+        this.pending.set(
+          instanceId,
+          setTimeout(() => void this.restart(containerId, instanceId), delay),
+        );
     }
   }
 
