@@ -128,6 +128,8 @@ export class Healer {
 
   /** Whoever started it (our backoff, reconciliation after an engine restart, a user), it serves again. */
   private started(containerId: string): void {
+    // A restart that found the container already exited emits no exit: do not swallow a later crash.
+    this.expected.delete(containerId);
     const found = this.locate(containerId);
     if (!found || !this.down.delete(found.instance.id)) return;
     void this.deps.publish();
