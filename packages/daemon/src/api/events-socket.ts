@@ -5,7 +5,7 @@ import { type ApiError, checkName, type PlatformEvent } from "@minicloud/shared"
 import { WebSocketServer } from "ws";
 import type { AuditLog } from "../audit/log.ts";
 import { type EventBus, matches } from "../events/bus.ts";
-import { keyId } from "../keys/api-keys.ts";
+import { presentedKeyId } from "../keys/api-keys.ts";
 import type { Store } from "../store/store.ts";
 import { principalOf } from "./middleware/auth.ts";
 
@@ -32,10 +32,9 @@ export function attachEventSocket(server: Server, transport: "unix" | "tcp", dep
     try {
       principal = principalOf(deps.store, transport, request.headers.authorization);
     } catch (error) {
-      const presented = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
       void deps.auditLog.append({
         requestId: randomUUID(),
-        actor: { role: "anonymous", tenant: null, keyId: presented ? (keyId(presented) ?? null) : null, transport },
+        actor: { role: "anonymous", tenant: null, keyId: presentedKeyId(request.headers.authorization), transport },
         action: "GET /v1/events (websocket)",
         tenant: null,
         target: "events",

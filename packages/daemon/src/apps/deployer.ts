@@ -8,7 +8,7 @@ import type { AppRecord, InstanceRecord, ReleaseRecord } from "../store/schema.t
 import type { Store } from "../store/store.ts";
 import type { Instances } from "./instances.ts";
 import type { AppNetworking } from "./networking-port.ts";
-import { assertIdle, findApp, requireAnyApp, requireIdleApp } from "./records.ts";
+import { assertIdle, findApp, releaseRecord, requireAnyApp, requireIdleApp } from "./records.ts";
 
 export interface DeployerDeps {
   store: Store;
@@ -300,16 +300,6 @@ function setSpec(record: AppRecord, spec: AppSpec): void {
   record.spec = spec;
   const active = record.releases.find((r) => r.version === record.release);
   if (active) active.spec = spec;
-}
-
-function releaseRecord(
-  version: number,
-  spec: AppSpec,
-  status: ReleaseRecord["status"],
-  rollbackOf: number | undefined,
-  reason: string | null,
-): ReleaseRecord {
-  return { version, spec, status, rollbackOf: rollbackOf ?? null, createdAt: new Date().toISOString(), reason };
 }
 
 export function imageMissing(image: string): ApiError {

@@ -1,5 +1,6 @@
+import type { AppSpec } from "@minicloud/shared";
 import { ApiError } from "@minicloud/shared";
-import type { AppRecord, State } from "../store/schema.ts";
+import type { AppRecord, ReleaseRecord, State } from "../store/schema.ts";
 
 export function findApp(state: Readonly<State>, tenant: string, name: string): AppRecord | undefined {
   return state.apps.find((a) => a.tenant === tenant && a.name === name);
@@ -28,4 +29,20 @@ export function assertIdle(record: AppRecord): void {
       `${what} of ${record.name} is in progress since ${operation?.startedAt ?? "just now"} — retry when it has finished`,
     );
   }
+}
+
+/** An app whose committed instances should receive traffic and hold resources. */
+export function isServing(app: AppRecord): boolean {
+  return app.desired === "running" && app.phase === "ready";
+}
+
+export function releaseRecord(
+  version: number,
+  spec: AppSpec,
+  status: ReleaseRecord["status"],
+  rollbackOf: number | undefined,
+  reason: string | null,
+  createdAt = new Date().toISOString(),
+): ReleaseRecord {
+  return { version, spec, status, rollbackOf: rollbackOf ?? null, createdAt, reason };
 }

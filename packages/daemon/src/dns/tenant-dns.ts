@@ -1,4 +1,3 @@
-import { Resolver } from "node:dns/promises";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
@@ -56,7 +55,8 @@ export class TenantDns {
         env: { PATH: process.env.PATH, HOME: this.dir },
         logFile: path.join(settings.dataDir, "logs", "coredns.log"),
         pidFile: path.join(settings.dataDir, "run", "coredns.pid"),
-        isReady: () => this.answers("127.0.0.1", settings.port, settings.domain),
+        // The host zone's SOA on the host listener: CoreDNS serves once that answers.
+        isReady: async () => (await soaSerial(LOOPBACK, settings.port, LOOPBACK, settings.domain)) !== undefined,
         onReady: () => this.waitForGateways(),
       },
       logger,
@@ -180,19 +180,6 @@ export class TenantDns {
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-    }
-  }
-
-  /** Any DNS answer, NXDOMAIN included, means the server is there. */
-  private async answers(address: string, port: number, name: string): Promise<boolean> {
-    const resolver = new Resolver({ timeout: 200, tries: 1 });
-    resolver.setServers([`${address}:${port}`]);
-    try {
-      await resolver.resolve4(`probe.${name}`);
-      return true;
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      return code === "ENOTFOUND" || code === "ENODATA";
     }
   }
 

@@ -23,6 +23,17 @@ export function hashKey(key: string): string {
   return createHash("sha256").update(key).digest("hex");
 }
 
+/** The key of an `Authorization: Bearer <key>` header, if that is what it holds. */
+export function bearerKey(header: string | undefined): string | undefined {
+  return /^Bearer (\S+)$/.exec(header ?? "")?.[1];
+}
+
+/** The id of the key a request presented (for the audit log of a refused one), or null. */
+export function presentedKeyId(header: string | undefined): string | null {
+  const key = bearerKey(header);
+  return key ? (keyId(key) ?? null) : null;
+}
+
 /** The id part of a well-formed key, or undefined for anything else. */
 export function keyId(key: string): string | undefined {
   return KEY_PATTERN.exec(key)?.[1];

@@ -1,3 +1,4 @@
+import { isServing } from "../apps/records.ts";
 import type { DnsRecord } from "../dns/zone-file.ts";
 import type { IngressRoute } from "../ingress/caddy-config.ts";
 import type { AppRecord } from "../store/schema.ts";
@@ -20,7 +21,7 @@ export function exposureOf(apps: AppRecord[], tenants: string[], domain: string,
   const routes: IngressRoute[] = [];
   const records = new Map<string, DnsRecord[]>(tenants.map((t) => [t, []]));
   for (const app of apps) {
-    if (app.desired !== "running" || app.phase !== "ready") continue;
+    if (!isServing(app)) continue;
     const live = app.instances.filter((i) => i.ip && !isUnhealthy(i.id)).map((i) => i.ip as string);
     // A host is routed while it has an instance to send to; otherwise it gets the 404 page.
     if (app.spec.port !== undefined && live.length > 0) {

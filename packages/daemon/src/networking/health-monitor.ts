@@ -1,4 +1,5 @@
 import { probeHttp } from "../apps/health.ts";
+import { isServing } from "../apps/records.ts";
 import type { Store } from "../store/store.ts";
 
 export interface HealthTransition {
@@ -46,7 +47,7 @@ export class HealthMonitor {
     this.probing = true;
     try {
       const targets = this.store.state.apps
-        .filter((app) => app.desired === "running" && app.phase === "ready" && app.spec.port !== undefined)
+        .filter((app) => isServing(app) && app.spec.port !== undefined)
         .flatMap((app) =>
           app.instances.filter((i) => i.ip).map((i) => ({ id: i.id, address: `${i.ip}:${app.spec.port}`, path: app.spec.healthPath })),
         );

@@ -1,4 +1,5 @@
 import { ApiError, type AppSpec, formatBytes, type QuotaLimits, type QuotaUsage } from "@minicloud/shared";
+import { isServing } from "../apps/records.ts";
 import type { State } from "../store/schema.ts";
 
 /** Instances, CPUs and memory a spec holds while it runs. */
@@ -15,7 +16,7 @@ export function usageOf(state: Readonly<State>, tenant: string, exclude?: string
   const usage: QuotaUsage = { instances: 0, cpus: 0, memory: 0, storage: 0 };
   for (const app of state.apps) {
     if (app.tenant !== tenant || app.name === exclude) continue;
-    const current = app.desired === "running" && app.phase === "ready" ? resourcesOf(app.spec) : undefined;
+    const current = isServing(app) ? resourcesOf(app.spec) : undefined;
     const next = app.operation ? resourcesOf(app.operation.spec) : undefined;
     for (const key of ["instances", "cpus", "memory"] as const) {
       usage[key] += Math.max(current?.[key] ?? 0, next?.[key] ?? 0);

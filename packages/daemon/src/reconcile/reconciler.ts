@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { type Instances, toInstanceRecord } from "../apps/instances.ts";
+import { releaseRecord } from "../apps/records.ts";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Runtime, RuntimeInstance } from "../runtime/runtime.ts";
@@ -57,14 +58,8 @@ export class Reconciler {
         const operation = app.operation;
         if (!operation) continue;
         if (operation.kind === "deploy") {
-          app.releases.push({
-            version: operation.version,
-            spec: operation.spec,
-            status: "failed",
-            rollbackOf: null,
-            createdAt: operation.startedAt,
-            reason: "interrupted: the daemon stopped during the deploy",
-          });
+          const reason = "interrupted: the daemon stopped during the deploy";
+          app.releases.push(releaseRecord(operation.version, operation.spec, "failed", undefined, reason, operation.startedAt));
         }
         app.operation = undefined;
       }

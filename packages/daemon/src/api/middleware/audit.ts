@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AuditLog } from "../../audit/log.ts";
-import { keyId } from "../../keys/api-keys.ts";
+import { presentedKeyId } from "../../keys/api-keys.ts";
 import type { ApiEnv } from "../env.ts";
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -15,14 +15,13 @@ export function audit(log: AuditLog) {
     const status = c.res.status;
     if (READ_METHODS.has(c.req.method) && status !== 401) return;
     const principal = c.get("principal");
-    const presented = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "")?.[1];
     const code = status >= 400 ? (c.get("problemCode") ?? null) : null;
     const tenant = principal ? (principal.role === "tenant" ? principal.tenant : (c.req.query("tenant") ?? principal.tenant)) : null;
     await log.append({
       requestId: c.get("requestId"),
       actor: principal
         ? { role: principal.role, tenant: principal.tenant, keyId: principal.keyId, transport: c.env.transport }
-        : { role: "anonymous", tenant: null, keyId: presented ? (keyId(presented) ?? null) : null, transport: c.env.transport },
+        : { role: "anonymous", tenant: null, keyId: presentedKeyId(c.req.header("authorization")), transport: c.env.transport },
       action: `${c.req.method} ${c.req.path}`,
       tenant,
       target: c.req.path.replace(/^\/v1\//, ""),

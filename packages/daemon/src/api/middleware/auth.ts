@@ -1,6 +1,6 @@
 import { ApiError } from "@minicloud/shared";
 import { createMiddleware } from "hono/factory";
-import { keyId, keyMatches } from "../../keys/api-keys.ts";
+import { bearerKey, keyId, keyMatches } from "../../keys/api-keys.ts";
 import type { Store } from "../../store/store.ts";
 import { DEFAULT_TENANT } from "../../tenants/service.ts";
 import type { ApiEnv, Principal } from "../env.ts";
@@ -26,7 +26,7 @@ function socketAdmin(): Principal {
 }
 
 function resolveKey(store: Store, header: string | undefined): Principal {
-  const key = /^Bearer (\S+)$/.exec(header ?? "")?.[1];
+  const key = bearerKey(header);
   if (!key) throw new ApiError("unauthorized", "an API key is required: send `Authorization: Bearer <key>` (mc login --api-key KEY)");
   const id = keyId(key);
   const record = id ? store.state.keys.find((k) => k.id === id) : undefined;
