@@ -111,9 +111,12 @@ export class DockerRuntime implements Runtime {
     const name = objectName(this.prefix, tenant);
     const existing = await this.inspectNetwork(name);
     if (existing) return existing;
-    // Another daemon on this engine may take a subnet between our look and our create: try the next.
+    // Another daemon (or a concurrent creation here) may take a subnet between our look and our
+    // create, and the engine may still hold one of a network removed a moment ago without listing
+    // it: a refused subnet is never tried again.
+    const refused: string[] = [];
     for (let attempt = 0; attempt < MAX_SUBNET_ATTEMPTS; attempt++) {
-      const lease = freeSubnets(this.subnetPool, await this.usedSubnets())[0];
+      const lease = freeSubnets(this.subnetPool, [...(await this.usedSubnets()), ...refused])[0];
       if (!lease) throw new Error(`no free /24 left in the subnet pool ${this.subnetPool} — set MC_SUBNET_POOL to a larger range`);
       try {
         await this.docker.createNetwork({
@@ -124,7 +127,10 @@ export class DockerRuntime implements Runtime {
           Labels: ownedLabels(this.prefix, { [LABEL.tenant]: tenant }),
         });
       } catch (error) {
-        if (isOverlap(error)) continue;
+        if (isOverlap(error)) {
+          refused.push(lease.subnet);
+          continue;
+        }
         // Another request created it first: that is the network we wanted.
         if (statusOf(error) !== 409) throw engineError(error);
       }
@@ -354,8 +360,13 @@ function toInstance(info: Docker.ContainerInspectInfo): RuntimeInstance {
     startedAt: info.State.Running ? info.State.StartedAt : null,
     restartCount: info.RestartCount,
     exitCode: info.State.Running ? null : info.State.ExitCode,
-    ip: info.State.Running ? Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || null : null,
+    ip: info.State.Running ? firstAddress(info.NetworkSettings.Networks) : null,
   };
+}
+
+/** The container's address on its (one) network. */
+function firstAddress(networks: Record<string, { IPAddress?: string }> | undefined): string | null {
+  return Object.values(networks ?? {}).find((n) => n.IPAddress)?.IPAddress || null;
 }
 
 /** A container as the engine's list shows it (no start time or restart count: those need an inspect). */
@@ -372,7 +383,7 @@ function fromSummary(summary: Docker.ContainerInfo): RuntimeInstance {
     startedAt: null,
     restartCount: 0,
     exitCode: exited ? Number(exited[1]) : null,
-    ip: running ? Object.values(summary.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress || null : null,
+    ip: running ? firstAddress(summary.NetworkSettings?.Networks) : null,
   };
 }
 
