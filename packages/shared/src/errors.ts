@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 
 export const ERROR_CODES = [
   "invalid_input",
@@ -30,19 +30,6 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   engine_unavailable: 503,
   internal: 500,
 };
-
-/** RFC 9457 problem details, with the stable `code` clients branch on. */
-export const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number(),
-  code: z.enum(ERROR_CODES),
-  detail: z.string(),
-  instance: z.string().optional(),
-  requestId: z.string().optional(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-});
-export type Problem = z.infer<typeof problemSchema>;
 
 /** The one error type of the contract: thrown by the daemon, rebuilt by the client. */
 export class ApiError extends Error {

@@ -7,6 +7,7 @@ export * from "./schemas/audit.ts";
 export * from "./schemas/events.ts";
 export * from "./schemas/keys.ts";
 export * from "./schemas/manifest.ts";
+export * from "./schemas/problem.ts";
 export * from "./schemas/quota.ts";
 export * from "./schemas/system.ts";
 export * from "./schemas/tenants.ts";

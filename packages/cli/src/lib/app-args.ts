@@ -1,4 +1,4 @@
-import { checkName } from "@minicloud/shared";
+import { checkName } from "@minicloud/shared/name-rules";
 import { Args } from "@oclif/core";
 import { UsageError } from "./usage-error.ts";
 

@@ -1,4 +1,5 @@
-import { ApiError, CertificateMismatchError, ConnectionError, describeIssues } from "@minicloud/shared";
+import { CertificateMismatchError, ConnectionError } from "@minicloud/shared/connection-errors";
+import { ApiError, describeIssues } from "@minicloud/shared/errors";
 import { ZodError } from "zod";
 import { UsageError } from "./usage-error.ts";
 

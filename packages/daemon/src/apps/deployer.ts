@@ -1,6 +1,7 @@
 import { ApiError, type AppSpec, type QuotaLimits, type ScaleChange } from "@minicloud/shared";
 import type { Logger } from "pino";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
+import { Stopwatch } from "../common/stopwatch.ts";
 import type { EventBus } from "../events/bus.ts";
 import { assertWithinQuota, resourcesOf, usageOf } from "../quota/usage.ts";
 import { ImageNotFoundError, type Runtime } from "../runtime/runtime.ts";
@@ -39,10 +40,13 @@ export class Deployer {
 
   async deploy(tenant: string, spec: AppSpec, options: { rollbackOf?: number } = {}): Promise<AppRecord> {
     const { runtime, events } = this.deps;
+    const watch = new Stopwatch();
     const image = await runtime.inspectImage(spec.image);
     // Another tenant's built image is answered exactly like a missing one, so names do not leak.
     if (!image || (image.tenant !== null && image.tenant !== tenant)) throw imageMissing(spec.image);
+    watch.lap("image");
     const { record, version, first } = await this.begin(tenant, "deploy", spec);
+    watch.lap("reserve");
     events.publish({
       tenant,
       app: spec.name,
@@ -53,13 +57,15 @@ export class Deployer {
     });
     let created: InstanceRecord[];
     try {
-      created = await this.deps.instances.startHealthy(tenant, spec, version, spec.count);
+      created = await this.deps.instances.startHealthy(tenant, spec, version, spec.count, watch);
     } catch (error) {
       await this.abandon(record, spec, version, first, error, options.rollbackOf);
       throw error instanceof ImageNotFoundError ? imageMissing(spec.image) : error;
     }
     const replaced = await this.commitRelease(record, spec, version, created, options.rollbackOf);
+    watch.lap("commit");
     await this.deps.networking.publish();
+    watch.lap("publish");
     this.drain(replaced);
     events.publish({
       tenant,
@@ -73,7 +79,7 @@ export class Deployer {
         url: this.deps.networking.urls(tenant, spec.name).http,
       },
     });
-    this.deps.logger.info({ tenant, app: spec.name, release: version, instances: created.length }, "release deployed");
+    this.deps.logger.info({ tenant, app: spec.name, release: version, instances: created.length, ms: watch.laps }, "release deployed");
     return record;
   }
 

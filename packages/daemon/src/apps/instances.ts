@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AppSpec } from "@minicloud/shared";
+import type { Stopwatch } from "../common/stopwatch.ts";
 import type { Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
 import type { InstanceRecord } from "../store/schema.ts";
 import { waitHealthy } from "./health.ts";
@@ -55,12 +56,20 @@ export class Instances {
    * Starts `count` new instances of `spec` and waits until every one passes its health check.
    * On any failure the ones it created are removed before the error is rethrown.
    */
-  async startHealthy(tenant: string, spec: AppSpec, release: number, count: number): Promise<InstanceRecord[]> {
+  async startHealthy(tenant: string, spec: AppSpec, release: number, count: number, watch?: Stopwatch): Promise<InstanceRecord[]> {
     const created: RuntimeInstance[] = [];
     try {
       const network = await this.network(tenant);
-      for (let i = 0; i < count; i++) created.push(await this.create(tenant, spec, network));
+      watch?.lap("network");
+      // In parallel: the engine creates and starts containers concurrently; one that fails still
+      // leaves the others in `created`, so the cleanup below removes them.
+      const results = await Promise.allSettled(Array.from({ length: count }, () => this.create(tenant, spec, network)));
+      for (const result of results) if (result.status === "fulfilled") created.push(result.value);
+      const failed = results.find((result) => result.status === "rejected");
+      if (failed) throw failed.reason;
+      watch?.lap("create");
       await Promise.all(created.map((instance) => this.waitHealthy(instance, spec)));
+      watch?.lap("healthy");
       // Addresses are read after the health check, when every container surely has one.
       return created.map((instance) => toInstanceRecord(instance, release));
     } catch (error) {

@@ -18,7 +18,13 @@ export interface DnsSettings {
   ingressAddress: string;
 }
 
-const ZONE_RELOAD = "100ms";
+/**
+ * How often CoreDNS checks each zone file's SOA serial (an open and one parsed record per zone).
+ * Every deploy waits for its records to be served, so this is deploy latency: 100 ms cost
+ * 55-118 ms per deploy; 20 ms costs a few thousand cheap file opens a second at 50 tenants.
+ */
+const ZONE_RELOAD = "20ms";
+const SERIAL_POLL_MS = 10;
 const SERIAL_WAIT_MS = 2000;
 /**
  * The daemon's own queries come from loopback, which every tenant view admits. (From the gateway
@@ -129,7 +135,7 @@ export class TenantDns {
     while (Date.now() < deadline) {
       const served = (await soaSerial(network.gateway, 53, LOOPBACK, `${network.tenant}.internal`)) ?? 0;
       if (served >= serial) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await new Promise((resolve) => setTimeout(resolve, SERIAL_POLL_MS));
     }
     this.logger.warn({ tenant: network.tenant, serial }, "CoreDNS has not loaded the new zone yet");
   }

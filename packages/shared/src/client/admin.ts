@@ -1,21 +1,10 @@
 import type { Readable } from "node:stream";
-import { z } from "zod";
-import { type AuditVerify, auditVerifySchema } from "../schemas/audit.ts";
-import { type KeyCreate, type KeyInfo, keyListSchema } from "../schemas/keys.ts";
-import { type Quota, type QuotaUpdate, quotaSchema } from "../schemas/quota.ts";
-import {
-  type CreatedKey,
-  createdKeySchema,
-  type Tenant,
-  type TenantCreate,
-  type TenantCreated,
-  tenantCreatedSchema,
-  tenantListSchema,
-  tenantSchema,
-} from "../schemas/tenants.ts";
-import type { Query, Transport } from "./transport.ts";
+import type { AuditVerify } from "../schemas/audit.ts";
+import type { KeyCreate, KeyInfo } from "../schemas/keys.ts";
+import type { Quota, QuotaUpdate } from "../schemas/quota.ts";
+import type { CreatedKey, Tenant, TenantCreate, TenantCreated } from "../schemas/tenants.ts";
+import type { Ok, Query, Transport } from "./transport.ts";
 
-const okSchema = z.object({ ok: z.literal(true) });
 const path = (...parts: string[]) => parts.map(encodeURIComponent).join("/");
 
 /** Tenants: admin only. */
@@ -27,23 +16,23 @@ export class TenantsClient {
   }
 
   create(request: TenantCreate): Promise<TenantCreated> {
-    return this.transport.json("POST", "/v1/tenants", tenantCreatedSchema, { body: request });
+    return this.transport.json<TenantCreated>("POST", "/v1/tenants", { body: request });
   }
 
   async list(): Promise<Tenant[]> {
-    return (await this.transport.json("GET", "/v1/tenants", tenantListSchema)).tenants;
+    return (await this.transport.json<{ tenants: Tenant[] }>("GET", "/v1/tenants")).tenants;
   }
 
   get(name: string): Promise<Tenant> {
-    return this.transport.json("GET", `/v1/tenants/${path(name)}`, tenantSchema);
+    return this.transport.json<Tenant>("GET", `/v1/tenants/${path(name)}`);
   }
 
   setQuota(name: string, update: QuotaUpdate): Promise<Tenant> {
-    return this.transport.json("PUT", `/v1/tenants/${path(name)}/quota`, tenantSchema, { body: update });
+    return this.transport.json<Tenant>("PUT", `/v1/tenants/${path(name)}/quota`, { body: update });
   }
 
   async delete(name: string): Promise<void> {
-    await this.transport.json("DELETE", `/v1/tenants/${path(name)}`, okSchema);
+    await this.transport.json<Ok>("DELETE", `/v1/tenants/${path(name)}`);
   }
 }
 
@@ -58,19 +47,19 @@ export class AccountClient {
   }
 
   createKey(request: KeyCreate = {}): Promise<CreatedKey> {
-    return this.transport.json("POST", "/v1/keys", createdKeySchema, { body: request, query: this.scope() });
+    return this.transport.json<CreatedKey>("POST", "/v1/keys", { body: request, query: this.scope() });
   }
 
   async listKeys(): Promise<KeyInfo[]> {
-    return (await this.transport.json("GET", "/v1/keys", keyListSchema, { query: this.scope() })).keys;
+    return (await this.transport.json<{ keys: KeyInfo[] }>("GET", "/v1/keys", { query: this.scope() })).keys;
   }
 
   async revokeKey(id: string): Promise<void> {
-    await this.transport.json("DELETE", `/v1/keys/${path(id)}`, okSchema, { query: this.scope() });
+    await this.transport.json<Ok>("DELETE", `/v1/keys/${path(id)}`, { query: this.scope() });
   }
 
   quota(): Promise<Quota> {
-    return this.transport.json("GET", "/v1/quota", quotaSchema, { query: this.scope() });
+    return this.transport.json<Quota>("GET", "/v1/quota", { query: this.scope() });
   }
 
   /** Audit entries as NDJSON; `allTenants` (admins) reads every tenant's entries. */
@@ -80,6 +69,6 @@ export class AccountClient {
   }
 
   verifyAudit(): Promise<AuditVerify> {
-    return this.transport.json("GET", "/v1/audit/verify", auditVerifySchema);
+    return this.transport.json<AuditVerify>("GET", "/v1/audit/verify");
   }
 }

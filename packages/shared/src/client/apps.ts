@@ -1,19 +1,7 @@
 import type { Readable } from "node:stream";
-import { z } from "zod";
-import {
-  type App,
-  type AppList,
-  appListSchema,
-  appSchema,
-  type DeployRequest,
-  type Release,
-  releaseListSchema,
-  type ScaleRequest,
-} from "../schemas/apps.ts";
-import { eventListSchema, type PlatformEvent } from "../schemas/events.ts";
-import type { Query, Transport } from "./transport.ts";
-
-const okSchema = z.object({ ok: z.literal(true) });
+import type { App, AppList, DeployRequest, Release, ScaleRequest } from "../schemas/apps.ts";
+import type { PlatformEvent } from "../schemas/events.ts";
+import type { Ok, Query, Transport } from "./transport.ts";
 
 export interface LogsOptions {
   follow?: boolean;
@@ -32,25 +20,25 @@ export class AppsClient {
   }
 
   list(): Promise<AppList> {
-    return this.transport.json("GET", "/v1/apps", appListSchema, { query: this.scope() });
+    return this.transport.json<AppList>("GET", "/v1/apps", { query: this.scope() });
   }
 
   get(name: string): Promise<App> {
-    return this.transport.json("GET", `/v1/apps/${encodeURIComponent(name)}`, appSchema, { query: this.scope() });
+    return this.transport.json<App>("GET", `/v1/apps/${encodeURIComponent(name)}`, { query: this.scope() });
   }
 
   deploy(request: DeployRequest): Promise<App> {
-    return this.transport.json("POST", "/v1/apps", appSchema, { body: request, query: this.scope() });
+    return this.transport.json<App>("POST", "/v1/apps", { body: request, query: this.scope() });
   }
 
   action(name: string, action: "start" | "stop" | "restart"): Promise<App> {
-    return this.transport.json("POST", `/v1/apps/${encodeURIComponent(name)}/${action}`, appSchema, {
+    return this.transport.json<App>("POST", `/v1/apps/${encodeURIComponent(name)}/${action}`, {
       query: this.scope(),
     });
   }
 
   async destroy(name: string): Promise<void> {
-    await this.transport.json("DELETE", `/v1/apps/${encodeURIComponent(name)}`, okSchema, { query: this.scope() });
+    await this.transport.json<Ok>("DELETE", `/v1/apps/${encodeURIComponent(name)}`, { query: this.scope() });
   }
 
   /** Sends a tar'ed build context; the answer is the build's output as NDJSON, ending in `image` or `error`. */
@@ -63,16 +51,17 @@ export class AppsClient {
   }
 
   scale(name: string, change: ScaleRequest): Promise<App> {
-    return this.transport.json("POST", `/v1/apps/${encodeURIComponent(name)}/scale`, appSchema, { body: change, query: this.scope() });
+    return this.transport.json<App>("POST", `/v1/apps/${encodeURIComponent(name)}/scale`, { body: change, query: this.scope() });
   }
 
   async releases(name: string): Promise<Release[]> {
-    return (await this.transport.json("GET", `/v1/apps/${encodeURIComponent(name)}/releases`, releaseListSchema, { query: this.scope() }))
-      .releases;
+    return (
+      await this.transport.json<{ releases: Release[] }>("GET", `/v1/apps/${encodeURIComponent(name)}/releases`, { query: this.scope() })
+    ).releases;
   }
 
   rollback(name: string, version?: number): Promise<App> {
-    return this.transport.json("POST", `/v1/apps/${encodeURIComponent(name)}/rollback`, appSchema, {
+    return this.transport.json<App>("POST", `/v1/apps/${encodeURIComponent(name)}/rollback`, {
       body: version === undefined ? {} : { version },
       query: this.scope(),
     });
@@ -80,7 +69,7 @@ export class AppsClient {
 
   async events(options: { app?: string | undefined; limit?: number | undefined } = {}): Promise<PlatformEvent[]> {
     return (
-      await this.transport.json("GET", "/v1/events", eventListSchema, {
+      await this.transport.json<{ events: PlatformEvent[] }>("GET", "/v1/events", {
         query: { ...this.scope(), app: options.app, limit: options.limit },
       })
     ).events;

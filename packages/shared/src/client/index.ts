@@ -1,4 +1,4 @@
-import { type Health, healthSchema, type IngressCa, ingressCaSchema, type Whoami, whoamiSchema } from "../schemas/system.ts";
+import type { Health, IngressCa, Whoami } from "../schemas/system.ts";
 import { AccountClient, TenantsClient } from "./admin.ts";
 import { AppsClient } from "./apps.ts";
 import type { Endpoint } from "./endpoint.ts";
@@ -31,15 +31,15 @@ export class MinicloudClient {
   }
 
   health(): Promise<Health> {
-    return this.transport.json("GET", "/healthz", healthSchema);
+    return this.transport.json<Health>("GET", "/healthz");
   }
 
   ingressCa(): Promise<IngressCa> {
-    return this.transport.json("GET", "/v1/ingress/ca", ingressCaSchema);
+    return this.transport.json<IngressCa>("GET", "/v1/ingress/ca");
   }
 
   whoami(): Promise<Whoami> {
-    return this.transport.json("GET", "/v1/whoami", whoamiSchema);
+    return this.transport.json<Whoami>("GET", "/v1/whoami");
   }
 
   close(): Promise<void> {
