@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf, docker, networksOf } from "./harness/docker.ts";
-import { curl } from "./harness/http.ts";
+import { curl, eventually } from "./harness/http.ts";
 import { errorOf, json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE, MC_BIN, SAMPLE_IMAGE } from "./harness/paths.ts";
 
@@ -104,6 +104,40 @@ describe("apps on demand, through the built mc binary and the real engine", () =
     const afterRestart = json<AppJson>(restarted.stdout);
     assert.ok(afterRestart.url);
     assert.equal((await curl(afterRestart.url)).status, 200);
+  });
+
+  test("the app list (served from a cache) follows every change at once", async () => {
+    type Listed = { name: string; desired: string; instances: { id: string; state: string }[] };
+    const client = daemon.client();
+    try {
+      const web = async () => ((await client.apps.list()).apps as Listed[]).find((a) => a.name === "web");
+      assert.deepEqual(
+        (await web())?.instances.map((i) => i.state),
+        ["running", "running"],
+        "warm: the listing is cached now",
+      );
+      assert.equal((await mc(["stop", "web"], daemon.env)).code, 0);
+      const stopped = await web();
+      assert.equal(stopped?.desired, "stopped", "a change through the API shows at once");
+      assert.deepEqual(
+        stopped?.instances.map((i) => i.state),
+        ["stopped", "stopped"],
+      );
+      // Behind the daemon's back, and nothing it records changes: only the engine's start event can
+      // tell the cached listing (reconciliation would stop the container again, but only in 30 s).
+      const [container] = await containersOf(daemon.prefix, [`minicloud.instance=${stopped?.instances[0]?.id}`]);
+      await docker.getContainer(container?.Id ?? "").start();
+      const running = (app: Listed | undefined) => app?.instances[0]?.state === "running";
+      // Well inside the cache's 10 s safety expiry, so only invalidation can make this pass.
+      assert.ok(running(await eventually(web, running, 5000)), "the instance started behind the daemon's back is listed running");
+      assert.equal((await mc(["start", "web"], daemon.env)).code, 0);
+      assert.deepEqual(
+        (await web())?.instances.map((i) => i.state),
+        ["running", "running"],
+      );
+    } finally {
+      await client.close();
+    }
   });
 
   test("logs shows stdout and stderr of every instance with timestamps", async () => {

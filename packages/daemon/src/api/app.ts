@@ -26,6 +26,7 @@ import { tenantRoutes } from "./routes/tenants.ts";
 import { tenantScope } from "./scope.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export interface ApiDeps {
   store: Store;
@@ -60,8 +61,11 @@ export function createApi(deps: ApiDeps) {
     maxSize: MAX_BODY_BYTES,
     onError: (c) => problemResponse(c, new ApiError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`)),
   });
-  // Build contexts are streamed to the engine with their own, larger limit (apps/builds.ts).
-  api.use("/v1/*", (c, next) => (c.req.method === "POST" && c.req.path.endsWith("/builds") ? next() : jsonBodyLimit(c, next)));
+  // Build contexts are streamed to the engine with their own, larger limit (apps/builds.ts). Reads
+  // carry no body, and asking for one makes @hono/node-server build a full web Request per call.
+  api.use("/v1/*", (c, next) =>
+    BODYLESS_METHODS.has(c.req.method) || (c.req.method === "POST" && c.req.path.endsWith("/builds")) ? next() : jsonBodyLimit(c, next),
+  );
   api.use("/v1/*", rateLimit(deps.rateLimit));
 
   const tenantOf = tenantScope(deps.tenants);

@@ -57,6 +57,7 @@ export class AppService {
   readonly instances: Instances;
   /** Engine answers for listings; invalidated by engine events (see Healer) and by every change here. */
   readonly observed: InspectCache;
+  private readonly listings = new Map<string, { revision: string; at: number; body: string }>();
   private readonly deployer: Deployer;
 
   constructor(deps: AppServiceDeps) {
@@ -110,6 +111,21 @@ export class AppService {
   async list(tenant: string): Promise<App[]> {
     const records = this.deps.store.state.apps.filter((a) => a.tenant === tenant);
     return Promise.all(records.map((record) => this.view(record)));
+  }
+
+  /**
+   * `{ apps }` as JSON, reused while neither the state nor what the engine said has changed (and
+   * never longer than the observations themselves are kept): listing is the hottest call, and
+   * serialising every app's view was a quarter of its cost.
+   */
+  async listJson(tenant: string): Promise<string> {
+    const revision = `${this.deps.store.revision}/${this.observed.revision}`;
+    const cached = this.listings.get(tenant);
+    if (cached?.revision === revision && Date.now() - cached.at < OBSERVED_TTL_MS) return cached.body;
+    // Read before building: a change while it builds leaves an entry that is already stale.
+    const body = JSON.stringify({ apps: await this.list(tenant) });
+    this.listings.set(tenant, { revision, at: Date.now(), body });
+    return body;
   }
 
   async get(tenant: string, name: string, options: ObserveOptions = {}): Promise<App> {

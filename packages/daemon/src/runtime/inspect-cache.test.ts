@@ -35,3 +35,19 @@ test("entries expire after the TTL", async () => {
   await cache.get("a");
   assert.equal(calls.length, 2);
 });
+
+test("the revision moves with every change to what the cache may answer, and only then", async () => {
+  const { runtime } = countingRuntime();
+  const cache = new InspectCache(runtime, 60_000);
+  const start = cache.revision;
+  await cache.get("a");
+  const afterLook = cache.revision;
+  assert.ok(afterLook > start, "a new answer may differ from the last one");
+  await cache.get("a");
+  assert.equal(cache.revision, afterLook, "a cached answer changes nothing");
+  cache.invalidate("a");
+  assert.ok(cache.revision > afterLook, "an engine event about a container");
+  const beforeClear = cache.revision;
+  cache.clear();
+  assert.ok(cache.revision > beforeClear);
+});

@@ -9,6 +9,7 @@ export class InspectCache {
   private readonly runtime: Runtime;
   private readonly ttlMs: number;
   private readonly entries = new Map<string, { at: number; value: Promise<RuntimeInstance | undefined> }>();
+  private changes = 0;
 
   constructor(runtime: Runtime, ttlMs: number) {
     this.runtime = runtime;
@@ -21,16 +22,29 @@ export class InspectCache {
     if (cached && now - cached.at < this.ttlMs) return cached.value;
     const value = this.runtime.inspectInstance(containerId);
     this.entries.set(containerId, { at: now, value });
-    // A failed look is not remembered.
-    value.catch(() => this.entries.delete(containerId));
+    // A new answer may differ from the one it replaces; a failed look is not remembered.
+    value.then(
+      () => this.changes++,
+      () => {
+        this.entries.delete(containerId);
+        this.changes++;
+      },
+    );
     return value;
+  }
+
+  /** Grows whenever what `get` answers may have changed (see Store.revision). */
+  get revision(): number {
+    return this.changes;
   }
 
   invalidate(containerId: string): void {
     this.entries.delete(containerId);
+    this.changes++;
   }
 
   clear(): void {
     this.entries.clear();
+    this.changes++;
   }
 }

@@ -41,6 +41,13 @@ export class Store {
     return new Store(db);
   }
 
+  private changes = 0;
+
+  /** Grows with every update: answers built from the state stay valid while it does not move. */
+  get revision(): number {
+    return this.changes;
+  }
+
   /** A read-only view of the current state. */
   get state(): Readonly<State> {
     return this.db.data;
@@ -50,6 +57,7 @@ export class Store {
   update<T>(change: (state: State) => T): Promise<T> {
     return this.writes.run(async () => {
       const result = change(this.db.data);
+      this.changes++;
       await this.db.write();
       return result;
     });

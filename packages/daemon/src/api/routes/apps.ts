@@ -21,7 +21,7 @@ export function appRoutes(apps: AppService, builds: Builds, tenantOf: TenantOf) 
   const routes = new Hono<ApiEnv>();
   const app = (c: Parameters<TenantOf>[0]) => nameParam(c, "name", "app");
 
-  routes.get("/v1/apps", async (c) => c.json({ apps: await apps.list(tenantOf(c)) }));
+  routes.get("/v1/apps", async (c) => c.body(await apps.listJson(tenantOf(c)), 200, { "content-type": "application/json" }));
 
   routes.post("/v1/apps", async (c) => {
     const tenant = tenantOf(c);
