@@ -61,6 +61,10 @@ describe("bad input: one clear message, a non-zero exit, nothing left behind", (
     assert.match(error.message, /did not answer HTTP on port 9999/);
     assert.match(error.message, /--port/);
     await assertNothingLeft();
+    // Its host was routed while it started; the failed first deploy takes the route with it.
+    const page = await curl(daemon.url("wrongport"));
+    assert.equal(page.status, 404);
+    assert.match(page.body, /No app answers at this address/);
   });
 
   test("invalid app names are rejected before any request (exit 2)", async () => {

@@ -47,6 +47,8 @@ export class Deployer {
     watch.lap("image");
     const { record, version, first } = await this.begin(tenant, "deploy", spec);
     watch.lap("reserve");
+    // A new host's route loads into Caddy while the containers start (see networking/exposure.ts).
+    if (first) void this.deps.networking.publish();
     events.publish({
       tenant,
       app: spec.name,
@@ -262,6 +264,8 @@ export class Deployer {
         record.operation = undefined;
       });
     });
+    // A first deploy's host was routed while it started; it goes with the app.
+    if (first) await this.deps.networking.publish();
     events.publish({
       tenant: record.tenant,
       app: record.name,

@@ -68,6 +68,18 @@ test("stopped apps, deploys in flight, unhealthy and address-less instances are 
   assert.deepEqual(records.get("empty"), [], "a tenant without apps still gets an (empty) zone");
 });
 
+test("a first deploy in flight is routed (its reload overlaps start-up) but has no records yet", () => {
+  const operation = { kind: "deploy" as const, spec: app("acme", "new").spec, version: 1, startedAt: "" };
+  const apps = [
+    app("acme", "new", { phase: "deploying", instances: [], operation }),
+    app("acme", "scaling", { phase: "deploying", instances: [], operation: { ...operation, kind: "scale" } }),
+    app("acme", "worker", { phase: "deploying", instances: [], operation }, null),
+  ];
+  const { routes, records } = exposureOf(apps, ["acme"], "localhost", () => false);
+  assert.deepEqual(routes, [{ host: "new.acme.localhost", upstreamName: "new.acme.internal", port: 8080 }]);
+  assert.deepEqual(records.get("acme"), []);
+});
+
 test("an app without a port gets DNS records but no ingress route", () => {
   const { routes, records } = exposureOf([app("acme", "worker", {}, null)], ["acme"], "cloud.local", () => false);
   assert.deepEqual(routes, []);

@@ -21,19 +21,30 @@ export function exposureOf(apps: AppRecord[], tenants: string[], domain: string,
   const routes: IngressRoute[] = [];
   const records = new Map<string, DnsRecord[]>(tenants.map((t) => [t, []]));
   for (const app of apps) {
+    if (isFirstDeploy(app) && app.spec.port !== undefined) {
+      // Routed while its first instances start: Caddy's reload (which grows with the number of
+      // routes) overlaps container start-up instead of adding to the deploy. Until the instances
+      // pass their health check the name has no records, so the host is not served yet.
+      routes.push(routeOf(app, domain));
+      continue;
+    }
     if (!isServing(app)) continue;
     const live = app.instances.filter((i) => i.ip && !isUnhealthy(i.id)).map((i) => i.ip as string);
     // A host is routed while it has an instance to send to; otherwise it gets the 404 page.
     if (app.spec.port !== undefined && live.length > 0) {
-      routes.push({
-        host: ingressHost(app.name, app.tenant, domain),
-        upstreamName: `${app.name}.${app.tenant}.internal`,
-        port: app.spec.port,
-      });
+      routes.push(routeOf(app, domain));
     }
     const tenantRecords = records.get(app.tenant) ?? [];
     for (const ip of live) tenantRecords.push({ name: app.name, ip });
     records.set(app.tenant, tenantRecords);
   }
   return { routes, records };
+}
+
+function isFirstDeploy(app: AppRecord): boolean {
+  return app.phase === "deploying" && app.desired === "running" && app.operation?.kind === "deploy";
+}
+
+function routeOf(app: AppRecord, domain: string): IngressRoute {
+  return { host: ingressHost(app.name, app.tenant, domain), upstreamName: `${app.name}.${app.tenant}.internal`, port: app.spec.port ?? 0 };
 }
