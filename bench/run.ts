@@ -232,6 +232,10 @@ async function benchScale(daemon: TestDaemon): Promise<void> {
     name: "early deploys",
     samples: first,
   });
+  phases = {
+    early: deployPhases(daemon, range(existing, existing + 10)),
+    late: deployPhases(daemon, range(total - 10, total)),
+  };
   const status: number[] = [];
   for (let i = 0; i < ITERATIONS; i++)
     status.push(await timeIt(() => run(process.execPath, [MC_BIN, "status"], { env: { ...process.env, ...daemon.env } })));
@@ -239,6 +243,23 @@ async function benchScale(daemon: TestDaemon): Promise<void> {
   const rss = Number((await run("ps", ["-o", "rss=", "-p", String(await daemonPid(daemon))])).stdout.trim()) / 1024;
   rows.push({ name: `mcd RSS with ${total} apps`, subject: { median: round(rss), p99: round(rss), n: 1 }, unit: "MB", goal: "≤ 150 MB" });
 }
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `s${from + i}`);
+
+/** Median of each step of these apps' deploys, from the daemon's "release deployed" log lines. */
+function deployPhases(daemon: TestDaemon, apps: string[]): Record<string, number> {
+  const wanted = new Set(apps);
+  const samples = new Map<string, number[]>();
+  for (const line of daemon.output.split("\n")) {
+    if (!line.includes('"release deployed"')) continue;
+    const entry = JSON.parse(line) as { app: string; ms: Record<string, number> };
+    if (!wanted.has(entry.app)) continue;
+    for (const [phase, ms] of Object.entries(entry.ms)) samples.set(phase, [...(samples.get(phase) ?? []), ms]);
+  }
+  return Object.fromEntries([...samples].map(([phase, values]) => [phase, summarise(values).median]));
+}
+
+let phases: { early: Record<string, number>; late: Record<string, number> } | undefined;
 
 async function daemonPid(daemon: TestDaemon): Promise<number> {
   const { stdout } = await run("pgrep", ["-f", "mcd.js"]);
@@ -262,11 +283,16 @@ function print(): void {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
   for (const line of [header, ...lines]) console.log(line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  "));
+  if (phases) {
+    console.log("\nwhere a deploy's time goes (daemon side, medians in ms), early vs late in the scale run:");
+    for (const phase of Object.keys(phases.late)) console.log(`  ${phase.padEnd(8)} ${phases.early[phase] ?? "-"} → ${phases.late[phase]}`);
+  }
 }
 
 const daemon = await TestDaemon.create();
 try {
-  await daemon.start({ MC_RATE_LIMIT: "100000000" });
+  // The daemon's defaults for health probes, and its info log for the deploy breakdown.
+  await daemon.start({ MC_RATE_LIMIT: "100000000", MC_HEALTH_INTERVAL: "5", MC_LOG_LEVEL: "info" });
   await benchCli(daemon);
   await benchDeploy(daemon);
   await benchApi(daemon);
@@ -284,7 +310,7 @@ try {
   await mkdir(path.join(REPO_ROOT, "bench/results"), { recursive: true });
   await writeFile(
     path.join(REPO_ROOT, "bench/results/latest.json"),
-    `${JSON.stringify({ date: new Date().toISOString(), machine, engine, rows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, engine, rows, deployPhases: phases }, null, 2)}\n`,
   );
   console.log("\nwrote bench/results/latest.json");
 } finally {

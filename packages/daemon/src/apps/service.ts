@@ -57,7 +57,7 @@ export class AppService {
   readonly instances: Instances;
   /** Engine answers for listings; invalidated by engine events (see Healer) and by every change here. */
   readonly observed: InspectCache;
-  private readonly listings = new Map<string, { revision: string; at: number; body: string }>();
+  private readonly listings = new Map<string, { revision: string; at: number; body: Promise<string> }>();
   private readonly deployer: Deployer;
 
   constructor(deps: AppServiceDeps) {
@@ -118,13 +118,17 @@ export class AppService {
    * never longer than the observations themselves are kept): listing is the hottest call, and
    * serialising every app's view was a quarter of its cost.
    */
-  async listJson(tenant: string): Promise<string> {
+  listJson(tenant: string): Promise<string> {
     const revision = `${this.deps.store.revision}/${this.observed.revision}`;
     const cached = this.listings.get(tenant);
     if (cached?.revision === revision && Date.now() - cached.at < OBSERVED_TTL_MS) return cached.body;
-    // Read before building: a change while it builds leaves an entry that is already stale.
-    const body = JSON.stringify({ apps: await this.list(tenant) });
+    // Keyed by the revision read before building (a change while it builds leaves an entry that is
+    // already stale), and shared: concurrent requests after a change wait for one build, not one each.
+    const body = this.list(tenant).then((apps) => JSON.stringify({ apps }));
     this.listings.set(tenant, { revision, at: Date.now(), body });
+    body.catch(() => {
+      if (this.listings.get(tenant)?.body === body) this.listings.delete(tenant);
+    });
     return body;
   }
 

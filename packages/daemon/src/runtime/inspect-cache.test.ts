@@ -51,3 +51,41 @@ test("the revision moves with every change to what the cache may answer, and onl
   cache.clear();
   assert.ok(cache.revision > beforeClear);
 });
+
+test("an expired answer is served while a new one is looked up, then replaced by it", async () => {
+  let state = "running";
+  const calls: string[] = [];
+  const runtime = {
+    inspectInstance: async (id: string) => {
+      calls.push(id);
+      return { containerId: id, state } as RuntimeInstance;
+    },
+  } as unknown as Runtime;
+  const cache = new InspectCache(runtime, 0);
+  assert.equal((await cache.get("a"))?.state, "running");
+  state = "exited";
+  assert.equal((await cache.get("a"))?.state, "running", "the last answer, without waiting for the engine");
+  assert.equal((await cache.get("a"))?.state, "exited", "the background look has landed");
+  assert.equal(calls.length, 3);
+});
+
+test("a background look that an engine event overtook is dropped", async () => {
+  let release: (value: RuntimeInstance) => void = () => undefined;
+  let calls = 0;
+  const runtime = {
+    inspectInstance: (id: string) => {
+      calls++;
+      if (calls === 2) return new Promise<RuntimeInstance>((resolve) => (release = resolve));
+      return Promise.resolve({ containerId: id, state: calls === 1 ? "running" : "exited" } as RuntimeInstance);
+    },
+  } as unknown as Runtime;
+  const cache = new InspectCache(runtime, 0);
+  await cache.get("a"); // look 1
+  void cache.get("a"); // expired: look 2 starts in the background
+  cache.invalidate("a"); // an event: look 2 may predate it
+  assert.equal((await cache.get("a"))?.state, "exited", "look 3");
+  release({ containerId: "a", state: "running" } as RuntimeInstance);
+  await new Promise((resolve) => setImmediate(resolve));
+  const after = await cache.get("a"); // serves look 3's answer (and starts look 4 in the background)
+  assert.equal(after?.state, "exited", "the overtaken answer did not replace the newer one");
+});

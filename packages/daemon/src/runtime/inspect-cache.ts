@@ -1,14 +1,22 @@
 import type { Runtime, RuntimeInstance } from "./runtime.ts";
 
+interface Entry {
+  at: number;
+  value: Promise<RuntimeInstance | undefined>;
+  refreshing?: boolean;
+}
+
 /**
  * What the engine last said about each container, kept until an engine event about it (start,
- * die, destroy) or a change the daemon makes invalidates it, or `ttlMs` passes as a safety net.
- * Listing apps then costs memory lookups instead of one engine round trip per instance.
+ * die, destroy) or a change the daemon makes invalidates it. After `ttlMs` an answer is looked up
+ * again in the background as a safety net for a missed event; until that lands the last answer is
+ * served, so listing apps never waits for the engine (with 200 apps some entry had always expired,
+ * and every listing waited for an inspect).
  */
 export class InspectCache {
   private readonly runtime: Runtime;
   private readonly ttlMs: number;
-  private readonly entries = new Map<string, { at: number; value: Promise<RuntimeInstance | undefined> }>();
+  private readonly entries = new Map<string, Entry>();
   private changes = 0;
 
   constructor(runtime: Runtime, ttlMs: number) {
@@ -17,20 +25,10 @@ export class InspectCache {
   }
 
   get(containerId: string): Promise<RuntimeInstance | undefined> {
-    const now = Date.now();
     const cached = this.entries.get(containerId);
-    if (cached && now - cached.at < this.ttlMs) return cached.value;
-    const value = this.runtime.inspectInstance(containerId);
-    this.entries.set(containerId, { at: now, value });
-    // A new answer may differ from the one it replaces; a failed look is not remembered.
-    value.then(
-      () => this.changes++,
-      () => {
-        this.entries.delete(containerId);
-        this.changes++;
-      },
-    );
-    return value;
+    if (!cached) return this.look(containerId);
+    if (Date.now() - cached.at >= this.ttlMs && !cached.refreshing) this.refresh(containerId, cached);
+    return cached.value;
   }
 
   /** Grows whenever what `get` answers may have changed (see Store.revision). */
@@ -45,6 +43,36 @@ export class InspectCache {
 
   clear(): void {
     this.entries.clear();
+    this.changes++;
+  }
+
+  private look(containerId: string): Promise<RuntimeInstance | undefined> {
+    const entry: Entry = { at: Date.now(), value: this.runtime.inspectInstance(containerId) };
+    this.entries.set(containerId, entry);
+    // A new answer may differ from the one it replaces; a failed look is not remembered.
+    entry.value.then(
+      () => this.changes++,
+      () => this.forget(containerId, entry),
+    );
+    return entry.value;
+  }
+
+  /** Replaces `entry` with a new answer, unless an event replaced or dropped it in the meantime. */
+  private refresh(containerId: string, entry: Entry): void {
+    entry.refreshing = true;
+    const value = this.runtime.inspectInstance(containerId);
+    value.then(
+      () => {
+        if (this.entries.get(containerId) !== entry) return;
+        this.entries.set(containerId, { at: Date.now(), value });
+        this.changes++;
+      },
+      () => this.forget(containerId, entry),
+    );
+  }
+
+  private forget(containerId: string, entry: Entry): void {
+    if (this.entries.get(containerId) === entry) this.entries.delete(containerId);
     this.changes++;
   }
 }
