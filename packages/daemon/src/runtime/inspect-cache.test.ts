@@ -65,6 +65,9 @@ test("an expired answer is served while a new one is looked up, then replaced by
   assert.equal((await cache.get("a"))?.state, "running");
   state = "exited";
   assert.equal((await cache.get("a"))?.state, "running", "the last answer, without waiting for the engine");
+  const before = cache.revision;
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(cache.revision > before, "a different answer moves the revision");
   assert.equal((await cache.get("a"))?.state, "exited", "the background look has landed");
   assert.equal(calls.length, 3);
 });
@@ -88,4 +91,14 @@ test("a background look that an engine event overtook is dropped", async () => {
   await new Promise((resolve) => setImmediate(resolve));
   const after = await cache.get("a"); // serves look 3's answer (and starts look 4 in the background)
   assert.equal(after?.state, "exited", "the overtaken answer did not replace the newer one");
+});
+
+test("a background look that confirms the last answer leaves the revision alone", async () => {
+  const { runtime } = countingRuntime();
+  const cache = new InspectCache(runtime, 0);
+  await cache.get("a");
+  const settled = cache.revision;
+  await cache.get("a"); // expired: looked up again in the background, same answer
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(cache.revision, settled);
 });

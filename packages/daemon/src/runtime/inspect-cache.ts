@@ -57,15 +57,19 @@ export class InspectCache {
     return entry.value;
   }
 
-  /** Replaces `entry` with a new answer, unless an event replaced or dropped it in the meantime. */
+  /**
+   * Replaces `entry` with a new answer, unless an event replaced or dropped it in the meantime. The
+   * revision moves only when the answer differs: these safety-net looks run all the time with many
+   * containers, and nearly always confirm what the events said.
+   */
   private refresh(containerId: string, entry: Entry): void {
     entry.refreshing = true;
     const value = this.runtime.inspectInstance(containerId);
-    value.then(
-      () => {
+    Promise.all([entry.value, value]).then(
+      ([before, after]) => {
         if (this.entries.get(containerId) !== entry) return;
         this.entries.set(containerId, { at: Date.now(), value });
-        this.changes++;
+        if (!sameObservation(before, after)) this.changes++;
       },
       () => this.forget(containerId, entry),
     );
@@ -75,4 +79,11 @@ export class InspectCache {
     if (this.entries.get(containerId) === entry) this.entries.delete(containerId);
     this.changes++;
   }
+}
+
+function sameObservation(a: RuntimeInstance | undefined, b: RuntimeInstance | undefined): boolean {
+  if (!a || !b) return a === b;
+  return (
+    a.state === b.state && a.ip === b.ip && a.startedAt === b.startedAt && a.exitCode === b.exitCode && a.restartCount === b.restartCount
+  );
 }
