@@ -218,19 +218,27 @@ async function benchScale(daemon: TestDaemon): Promise<void> {
   const total = Number(process.env.BENCH_SCALE_APPS ?? 200);
   const existing = API_APPS + 1;
   const times: number[] = [];
+  let engineEarly: number[] = [];
   const client = daemon.client();
   try {
     for (let i = existing; i < total; i++) {
       times.push(await timeIt(() => client.apps.deploy({ name: `s${i}`, image: SAMPLE_IMAGE, port: 8080, memory: "16m", cpus: 0.05 })));
+      if (i === existing + 9) engineEarly = await engineStarts(daemon);
     }
   } finally {
     await client.close();
   }
+  const engineLate = await engineStarts(daemon);
   const first = times.slice(0, 10);
   const last = times.slice(-10);
   record(`deploy #${total - 9}-${total} vs #${existing + 1}-${existing + 10}`, "ms", "ratio ≤ 1.2", last, {
     name: "early deploys",
     samples: first,
+  });
+  // The engine's own growth: the same container, bare, at the same two points of the same run.
+  record(`engine only: docker run (same limits, tenant network) at ${total} vs ${existing + 10} apps`, "ms", "(baseline)", engineLate, {
+    name: `at ${existing + 10} apps`,
+    samples: engineEarly,
   });
   phases = {
     early: deployPhases(daemon, range(existing, existing + 10)),
@@ -242,6 +250,38 @@ async function benchScale(daemon: TestDaemon): Promise<void> {
   record(`mc status with ${total} apps`, "ms", "≤ 250 ms", status);
   const rss = Number((await run("ps", ["-o", "rss=", "-p", String(await daemonPid(daemon))])).stdout.trim()) / 1024;
   rows.push({ name: `mcd RSS with ${total} apps`, subject: { median: round(rss), p99: round(rss), n: 1 }, unit: "MB", goal: "≤ 150 MB" });
+}
+
+/** `docker run -d` of the scale benchmark's container (16m, 0.05 CPU) on the tenant network until it answers, five times. */
+async function engineStarts(daemon: TestDaemon): Promise<number[]> {
+  const [network] = await docker.listNetworks({ filters: { label: [`minicloud.prefix=${daemon.prefix}`, "minicloud.tenant=default"] } });
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    let id = "";
+    samples.push(
+      await timeIt(async () => {
+        id = (
+          await run("docker", [
+            "run",
+            "-d",
+            "--label",
+            `minicloud.prefix=${daemon.prefix}`,
+            "--network",
+            network?.Name ?? "bridge",
+            "--memory",
+            "16m",
+            "--cpus",
+            "0.05",
+            SAMPLE_IMAGE,
+          ])
+        ).stdout.trim();
+        const ip = (await run("docker", ["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", id])).stdout.trim();
+        await waitFor200(`http://${ip}:8080/`);
+      }),
+    );
+    await run("docker", ["rm", "-f", id]);
+  }
+  return samples;
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `s${from + i}`);
