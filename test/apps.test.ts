@@ -212,4 +212,18 @@ describe("apps on demand, through the built mc binary and the real engine", () =
     assert.equal(missing.code, 1);
     assert.equal(errorOf(missing).code, "not_found");
   });
+
+  test("a tenant network removed behind the daemon's back is made again by the next deploy", async () => {
+    // The daemon remembers the network rather than asking the engine each deploy; this is the case it must survive.
+    await docker.getNetwork(`${daemon.prefix}_default`).remove();
+    const result = await mc(["deploy", "again", "--image", SAMPLE_IMAGE, "--port", "8080", "--json"], daemon.env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      (await networksOf(daemon.prefix)).map((n) => n.Name),
+      [`${daemon.prefix}_default`],
+    );
+    // Served through the ingress, which finds the instance by name: the new network's resolver answers.
+    assert.equal((await curl(daemon.url("again"))).status, 200);
+    assert.equal((await mc(["apps", "destroy", "again", "--yes"], daemon.env)).code, 0);
+  });
 });

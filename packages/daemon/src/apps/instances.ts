@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AppSpec } from "@minicloud/shared";
 import type { Stopwatch } from "../common/stopwatch.ts";
-import type { Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
+import { NetworkMissingError, type Runtime, type RuntimeInstance, type TenantNetwork } from "../runtime/runtime.ts";
 import type { InstanceRecord } from "../store/schema.ts";
 import { waitHealthy } from "./health.ts";
 import type { AppNetworking } from "./networking-port.ts";
@@ -31,7 +31,17 @@ export class Instances {
     return network;
   }
 
-  create(tenant: string, spec: AppSpec, network: TenantNetwork): Promise<RuntimeInstance> {
+  /** Creates and starts one instance; a tenant network removed behind the daemon's back is made again. */
+  async create(tenant: string, spec: AppSpec, network: TenantNetwork): Promise<RuntimeInstance> {
+    try {
+      return await this.createOn(tenant, spec, network);
+    } catch (error) {
+      if (!(error instanceof NetworkMissingError)) throw error;
+      return this.createOn(tenant, spec, await this.network(tenant));
+    }
+  }
+
+  private createOn(tenant: string, spec: AppSpec, network: TenantNetwork): Promise<RuntimeInstance> {
     return this.runtime.createInstance({
       tenant,
       app: spec.name,

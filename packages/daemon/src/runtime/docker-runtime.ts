@@ -12,6 +12,7 @@ import {
   type InstanceState,
   type InstanceStats,
   type LogOptions,
+  NetworkMissingError,
   type Runtime,
   type RuntimeEvent,
   type RuntimeInstance,
@@ -25,6 +26,7 @@ export class DockerRuntime implements Runtime {
   private readonly prefix: string;
   private readonly subnetPool: string;
   private readonly networksInFlight = new Map<string, Promise<TenantNetwork>>();
+  private readonly knownNetworks = new Map<string, TenantNetwork>();
 
   constructor(prefix: string, subnetPool: string, docker: Docker = new Docker()) {
     this.prefix = prefix;
@@ -89,11 +91,23 @@ export class DockerRuntime implements Runtime {
     if (failure) throw new BuildFailedError(failure);
   }
 
-  /** Concurrent callers share one creation: Docker's duplicate check is best-effort, names must stay unique. */
+  /**
+   * The tenant's network, created on first use. Known networks are remembered (they live as long
+   * as the tenant; asking the engine each deploy cost more as the network filled up); a container
+   * create that finds it gone forgets it. Concurrent callers share one creation: Docker's
+   * duplicate check is best-effort, names must stay unique.
+   */
   ensureNetwork(tenant: string): Promise<TenantNetwork> {
+    const known = this.knownNetworks.get(tenant);
+    if (known) return Promise.resolve(known);
     const pending = this.networksInFlight.get(tenant);
     if (pending) return pending;
-    const creation = this.createNetworkOnce(tenant).finally(() => this.networksInFlight.delete(tenant));
+    const creation = this.createNetworkOnce(tenant)
+      .then((network) => {
+        this.knownNetworks.set(tenant, network);
+        return network;
+      })
+      .finally(() => this.networksInFlight.delete(tenant));
     this.networksInFlight.set(tenant, creation);
     return creation;
   }
@@ -155,6 +169,7 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeNetworkIfUnused(tenant: string): Promise<void> {
+    this.knownNetworks.delete(tenant);
     const network = this.docker.getNetwork(objectName(this.prefix, tenant));
     try {
       const info = (await network.inspect()) as { Containers?: Record<string, unknown> };
@@ -169,6 +184,7 @@ export class DockerRuntime implements Runtime {
     try {
       container = await this.docker.createContainer(containerConfig(this.prefix, spec));
     } catch (error) {
+      this.throwIfNetworkMissing(error, spec);
       if (statusOf(error) === 404) throw new ImageNotFoundError(spec.image);
       throw engineError(error);
     }
@@ -176,11 +192,19 @@ export class DockerRuntime implements Runtime {
       await container.start();
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);
+      this.throwIfNetworkMissing(error, spec);
       throw engineError(error);
     }
     const inspected = await this.inspectInstance(container.id);
     if (!inspected) throw new Error(`container ${container.id} vanished right after it started`);
     return inspected;
+  }
+
+  /** The engine checks the network at create or at start, depending on its version. */
+  private throwIfNetworkMissing(error: unknown, spec: InstanceSpec): void {
+    if (statusOf(error) !== 404 || !/network .* not found/i.test(messageOf(error))) return;
+    this.knownNetworks.delete(spec.tenant);
+    throw new NetworkMissingError(spec.network);
   }
 
   async startInstance(containerId: string): Promise<void> {
@@ -396,8 +420,13 @@ function toTenantNetwork(info: Docker.NetworkInspectInfo): TenantNetwork | undef
   return { tenant, name: info.Name, subnet: config.Subnet, gateway: config.Gateway };
 }
 
+/** The engine's own words for a failed call. */
+function messageOf(error: unknown): string {
+  return (error as { json?: { message?: string } }).json?.message ?? String((error as Error).message);
+}
+
 function isOverlap(error: unknown): boolean {
-  return /overlap/i.test((error as { json?: { message?: string } }).json?.message ?? String((error as Error).message));
+  return /overlap/i.test(messageOf(error));
 }
 
 function statusOf(error: unknown): number | undefined {

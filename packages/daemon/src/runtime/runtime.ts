@@ -118,6 +118,14 @@ export interface BuildOptions {
 /** The Dockerfile did not build; the message is the engine's (the failing step's output). */
 export class BuildFailedError extends Error {}
 
+/** The tenant network a container was created on is gone (removed behind the daemon's back). */
+export class NetworkMissingError extends Error {
+  constructor(network: string) {
+    super(`network ${network} is gone from the engine`);
+    this.name = "NetworkMissingError";
+  }
+}
+
 export class ImageNotFoundError extends Error {
   constructor(image: string) {
     super(`image ${image} was not found on the engine`);
