@@ -77,18 +77,21 @@ describe("bad input: one clear message, a non-zero exit, nothing left behind", (
       assert.equal(errorOf(result).code, "invalid_input");
       assert.match(errorOf(result).message, /lowercase letters/);
     }
-    for (const args of [
-      ["--memory", "1e9"],
-      ["--memory", "-1"],
-      ["--cpus", "0.0001"],
-      ["--cpus", "lots"],
-      ["--count", "-1"],
-      ["--env", "NOEQUALS"],
-      ["--health-path", "no-slash"],
-    ]) {
+    // Checked by the daemon with the shared schemas (the CLI loads no zod for an image deploy): still
+    // exit 2, and the message names the field.
+    for (const [args, field] of [
+      [["--memory", "1e9"], /memory/],
+      [["--memory", "-1"], /memory/],
+      [["--cpus", "0.0001"], /cpus/],
+      [["--cpus", "lots"], /cpus/],
+      [["--count", "-1"], /count/],
+      [["--env", "NOEQUALS"], /--env/],
+      [["--health-path", "no-slash"], /healthPath/],
+    ] as const) {
       const result = await mc(["deploy", "okname", "--image", SAMPLE_IMAGE, "--port", "8080", ...args], daemon.env);
       assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
       assert.match(result.stderr, /Error: /);
+      assert.match(result.stderr, field, args.join(" "));
     }
     await assertNothingLeft();
   });

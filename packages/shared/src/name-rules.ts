@@ -9,3 +9,9 @@ export function checkName(name: string): string | undefined {
 
 /** Hostnames the platform keeps for itself; apps may not take them. */
 export const RESERVED_APP_NAMES = new Set(["dashboard", "api", "admin", "www", "ingress", "dns"]);
+export const RESERVED_RULE = `is reserved for the platform (${[...RESERVED_APP_NAMES].join(", ")}); pick another name`;
+
+/** Returns the reason an app name is invalid (a bad label or a reserved name), or undefined. */
+export function checkAppName(name: string): string | undefined {
+  return checkName(name) ?? (RESERVED_APP_NAMES.has(name) ? RESERVED_RULE : undefined);
+}

@@ -1,6 +1,7 @@
 import path from "node:path";
-import { type DeployRequest, deployRequestSchema, describeIssues } from "@minicloud/shared";
+import type { DeployRequest } from "@minicloud/shared";
 import { Args, Flags } from "@oclif/core";
+import { validAppName } from "../lib/app-args.ts";
 import { BaseCommand } from "../lib/base-command.ts";
 import { buildImage, hasDockerfile } from "../lib/build.ts";
 import { withSpinner } from "../lib/interaction.ts";
@@ -54,11 +55,16 @@ export default class Deploy extends BaseCommand {
       healthPath: flags["health-path"] ?? manifest.health_path,
       readOnlyRootfs: !(flags["writable-rootfs"] || manifest.writable_rootfs),
     };
-    const checked = deployRequestSchema.safeParse(request);
-    if (!checked.success) throw new UsageError(describeIssues(checked.error).message);
-
+    validAppName(name);
     const client = await this.client();
-    if (build) request.image = await buildImage(client, name, process.cwd());
+    if (build) {
+      // Everything is checked before the context is uploaded. Without a build the daemon checks the
+      // request with the same schemas (its invalid_input is exit 2 too) and `mc` skips loading zod.
+      const { deployRequestSchema, describeIssues } = await import("@minicloud/shared");
+      const checked = deployRequestSchema.safeParse(request);
+      if (!checked.success) throw new UsageError(describeIssues(checked.error).message);
+      request.image = await buildImage(client, name, process.cwd());
+    }
     const app = await withSpinner(!this.jsonEnabled(), `Deploying ${name}…`, () => client.apps.deploy(request));
     this.say(
       `${chalk.green("✔")} ${app.name} release ${app.release} deployed: ${app.instances.length} instance(s) [${app.instances.map((i) => i.id).join(", ")}]`,

@@ -1,4 +1,4 @@
-import { checkName } from "@minicloud/shared/name-rules";
+import { checkAppName } from "@minicloud/shared/name-rules";
 import { Args } from "@oclif/core";
 import { UsageError } from "./usage-error.ts";
 
@@ -6,7 +6,7 @@ export const appArg = Args.string({ name: "APP", description: "app name", requir
 
 /** Rejects a bad app name before any request is made (exit 2). */
 export function validAppName(name: string): string {
-  const problem = checkName(name);
+  const problem = checkAppName(name);
   if (problem) throw new UsageError(`invalid app name "${name}": ${problem}`);
   return name;
 }

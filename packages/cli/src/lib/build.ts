@@ -1,8 +1,8 @@
 import { access } from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { ApiError } from "@minicloud/shared";
 import type { MinicloudClient } from "@minicloud/shared/client";
+import { ApiError } from "@minicloud/shared/errors";
 import { packContext } from "./build-context.ts";
 import { chalk } from "./output.ts";
 

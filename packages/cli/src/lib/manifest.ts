@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { describeIssues, type Manifest, manifestSchema } from "@minicloud/shared";
+import type { Manifest } from "@minicloud/shared";
 import { UsageError } from "./usage-error.ts";
 
 export const MANIFEST_FILE = "mc.toml";
@@ -21,6 +21,8 @@ export async function readManifest(dir: string): Promise<Manifest | undefined> {
   } catch (error) {
     throw new UsageError(`${MANIFEST_FILE} is not valid TOML: ${(error as Error).message.split("\n")[0]}`);
   }
+  // The schemas (and zod) load only when there is a manifest to check: start-up time.
+  const { describeIssues, manifestSchema } = await import("@minicloud/shared");
   const checked = manifestSchema.safeParse(data);
   if (!checked.success) throw new UsageError(`${MANIFEST_FILE}: ${describeIssues(checked.error).message}`);
   return checked.data;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkName } from "../names.ts";
+import { appNameSchema, checkAppName, checkName } from "../names.ts";
 import { deployRequestSchema } from "./apps.ts";
 
 test("names are DNS labels", () => {
@@ -35,4 +35,11 @@ test("env names, ports and counts are checked", () => {
   assert.equal(deployRequestSchema.safeParse({ ...base, port: 70000 }).success, false);
   assert.equal(deployRequestSchema.safeParse({ ...base, count: -1 }).success, false);
   assert.equal(deployRequestSchema.safeParse({ ...base, count: 1.5 }).success, false);
+});
+
+test("app names: the label rule and the platform's reserved names, without zod", () => {
+  assert.equal(checkAppName("web"), undefined);
+  assert.match(checkAppName("dashboard") ?? "", /reserved/);
+  assert.match(checkAppName("Web") ?? "", /lowercase/);
+  assert.equal(appNameSchema.safeParse("dashboard").success, false, "the schema says the same");
 });
