@@ -25,14 +25,14 @@ export function exposureOf(apps: AppRecord[], tenants: string[], domain: string,
       // Routed while its first instances start: Caddy's reload (which grows with the number of
       // routes) overlaps container start-up instead of adding to the deploy. Until the instances
       // pass their health check the name has no records, so the host is not served yet.
-      routes.push(routeOf(app, domain));
+      routes.push(routeOf(app, app.spec.port, domain));
       continue;
     }
     if (!isServing(app)) continue;
     const live = app.instances.filter((i) => i.ip && !isUnhealthy(i.id)).map((i) => i.ip as string);
     // A host is routed while it has an instance to send to; otherwise it gets the 404 page.
     if (app.spec.port !== undefined && live.length > 0) {
-      routes.push(routeOf(app, domain));
+      routes.push(routeOf(app, app.spec.port, domain));
     }
     const tenantRecords = records.get(app.tenant) ?? [];
     for (const ip of live) tenantRecords.push({ name: app.name, ip });
@@ -45,6 +45,6 @@ function isFirstDeploy(app: AppRecord): boolean {
   return app.phase === "deploying" && app.desired === "running" && app.operation?.kind === "deploy";
 }
 
-function routeOf(app: AppRecord, domain: string): IngressRoute {
-  return { host: ingressHost(app.name, app.tenant, domain), upstreamName: `${app.name}.${app.tenant}.internal`, port: app.spec.port ?? 0 };
+function routeOf(app: AppRecord, port: number, domain: string): IngressRoute {
+  return { host: ingressHost(app.name, app.tenant, domain), upstreamName: `${app.name}.${app.tenant}.internal`, port };
 }
