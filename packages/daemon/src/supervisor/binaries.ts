@@ -19,6 +19,6 @@ export function findBinary(name: string, explicit: string | undefined, settingNa
   }
   const where = explicit ? `at ${explicit} (${settingName})` : "on PATH";
   throw new MissingBinaryError(
-    `${name} was not found ${where} — run \`sudo bash scripts/setup\`, which installs it, or set ${settingName}`,
+    `${name} was not found ${where} — run \`bash scripts/setup\` as root, which installs it, or set ${settingName}`,
   );
 }
