@@ -1,6 +1,7 @@
 import { appArg, validAppName } from "../lib/app-args.ts";
 import { BaseCommand } from "../lib/base-command.ts";
 import { chalk, colourState, formatMemory, table } from "../lib/output.ts";
+import { describeChange } from "../lib/render-app.ts";
 
 export default class Releases extends BaseCommand {
   static override summary = "List an app's releases: every deploy, numbered, with its image and outcome.";
@@ -12,7 +13,7 @@ export default class Releases extends BaseCommand {
     const releases = await (await this.client()).apps.releases(validAppName(args.app));
     this.say(
       table(
-        ["RELEASE", "STATUS", "IMAGE", "COUNT", "MEMORY", "CPUS", "CREATED", "NOTE"],
+        ["RELEASE", "STATUS", "IMAGE", "COUNT", "MEMORY", "CPUS", "CREATED", "CHANGES / NOTE"],
         [...releases]
           .reverse()
           .map((r) => [
@@ -23,7 +24,9 @@ export default class Releases extends BaseCommand {
             formatMemory(r.memory),
             r.cpus,
             r.createdAt.replace("T", " ").slice(0, 19),
-            r.rollbackOf ? `rollback to v${r.rollbackOf}` : (r.reason ?? ""),
+            [r.rollbackOf ? `rollback to v${r.rollbackOf}` : "", r.reason ?? "", r.changes.map((c) => describeChange(c, false)).join(", ")]
+              .filter(Boolean)
+              .join("; "),
           ]),
       ),
     );

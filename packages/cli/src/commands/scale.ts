@@ -3,8 +3,7 @@ import { Flags } from "@oclif/core";
 import { appArg, validAppName } from "../lib/app-args.ts";
 import { BaseCommand } from "../lib/base-command.ts";
 import { withSpinner } from "../lib/interaction.ts";
-import { chalk } from "../lib/output.ts";
-import { renderInstances } from "../lib/render-app.ts";
+import { confirmationLine, renderInstances } from "../lib/render-app.ts";
 import { UsageError } from "../lib/usage-error.ts";
 
 export default class Scale extends BaseCommand {
@@ -30,7 +29,7 @@ export default class Scale extends BaseCommand {
     const { args, flags } = await this.parse(Scale);
     const name = validAppName(args.app);
     const change: ScaleRequest = {
-      ...(flags.count === undefined ? {} : { count: /^\d+$/.test(flags.count) ? Number(flags.count) : Number.NaN }),
+      ...(flags.count === undefined ? {} : { count: wholeNumber(flags.count, "--count") }),
       ...(flags.memory === undefined ? {} : { memory: flags.memory }),
       ...(flags.cpus === undefined ? {} : { cpus: flags.cpus }),
     };
@@ -38,8 +37,13 @@ export default class Scale extends BaseCommand {
     if (!checked.success) throw new UsageError(describeIssues(checked.error).message);
     const client = await this.client();
     const app = await withSpinner(!this.jsonEnabled(), `Scaling ${name}…`, () => client.apps.scale(name, change));
-    this.say(`${chalk.green("✔")} ${app.name}: ${app.instances.length} instance(s), release ${app.release}`);
+    this.say(`${confirmationLine(app, "scaled")}, release ${app.release}`);
     this.say(renderInstances(app));
     return app;
   }
+}
+
+function wholeNumber(text: string, flag: string): number {
+  if (!/^\d{1,6}$/.test(text.trim())) throw new UsageError(`${flag} takes a whole number such as 3, got "${text}"`);
+  return Number(text);
 }

@@ -1,9 +1,10 @@
 import { validAppName } from "./app-args.ts";
 import { BaseCommand } from "./base-command.ts";
 import { withSpinner } from "./interaction.ts";
-import { renderInstances } from "./render-app.ts";
+import { confirmationLine, renderInstances } from "./render-app.ts";
 
 const PROGRESS = { start: "Starting", stop: "Stopping", restart: "Restarting" } as const;
+const DONE = { start: "started", stop: "stopped", restart: "restarted" } as const;
 
 /**
  * `mc start|stop|restart APP` differ only in the action they send. Subclasses declare `args`
@@ -17,6 +18,7 @@ export abstract class AppActionCommand extends BaseCommand {
     const name = validAppName(String(args.app));
     const client = await this.client();
     const app = await withSpinner(!this.jsonEnabled(), `${PROGRESS[this.action]} ${name}…`, () => client.apps.action(name, this.action));
+    this.say(confirmationLine(app, DONE[this.action]));
     this.say(renderInstances(app));
     return app;
   }

@@ -44,10 +44,24 @@ export abstract class BaseCommand extends Command {
     // this.exit() and oclif's own exits (help, version) pass through untouched.
     if ((error as { code?: string }).code === "EEXIT") throw error;
     const { classify } = await import("./errors.ts");
-    const { code, message, exit } = classify(error);
+    const { code, message, exit } = classify(await this.withFlagSuggestion(error));
     if (this.jsonEnabled()) process.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
     else process.stderr.write(`${chalk.red("Error:")} ${message}\n`);
     this.exit(exit);
+  }
+
+  /** "Nonexistent flag: --env-fil" becomes "unknown flag --env-fil — did you mean --env-file?". */
+  private async withFlagSuggestion(error: Error): Promise<Error> {
+    const unknown = (error as { flags?: unknown }).flags;
+    if (error.name !== "NonExistentFlagsError" || !Array.isArray(unknown)) return error;
+    const { suggest } = await import("./suggest.ts");
+    const known = [...Object.keys({ ...this.ctor.flags, ...this.ctor.baseFlags }), "json", "help"].map((name) => `--${name}`);
+    const parts = (unknown as string[]).map((flag) => {
+      const match = suggest(flag.split("=")[0] ?? flag, known);
+      return `unknown flag ${flag}${match ? ` — did you mean ${match}?` : ""}`;
+    });
+    const { UsageError } = await import("./usage-error.ts");
+    return new UsageError(`${parts.join("; ")} (\`${this.config.bin} ${this.id?.replaceAll(":", " ")} --help\` lists them)`);
   }
 
   protected override async finally(error: Error | undefined): Promise<void> {

@@ -6,8 +6,15 @@ import { ApiError } from "@minicloud/shared/errors";
 import { packContext } from "./build-context.ts";
 import { chalk } from "./output.ts";
 
-export async function hasDockerfile(dir: string): Promise<boolean> {
-  return access(path.join(dir, "Dockerfile")).then(
+export interface BuildFlags {
+  /** The Dockerfile's path inside the context. */
+  dockerfile?: string | undefined;
+  noCache?: boolean | undefined;
+  buildArgs?: Record<string, string> | undefined;
+}
+
+export async function hasDockerfile(dir: string, dockerfile = "Dockerfile"): Promise<boolean> {
+  return access(path.join(dir, dockerfile)).then(
     () => true,
     () => false,
   );
@@ -17,8 +24,8 @@ export async function hasDockerfile(dir: string): Promise<boolean> {
  * Sends the directory to the daemon, which builds it through the engine; the build's output is
  * shown on stderr as it happens (stdout stays for the result). Resolves to the image's tag.
  */
-export async function buildImage(client: MinicloudClient, app: string, dir: string): Promise<string> {
-  const output = await client.apps.build(app, await packContext(dir));
+export async function buildImage(client: MinicloudClient, app: string, dir: string, flags: BuildFlags = {}): Promise<string> {
+  const output = await client.apps.build(app, await packContext(dir), flags);
   let image: string | undefined;
   for await (const text of createInterface({ input: output, crlfDelay: Number.POSITIVE_INFINITY })) {
     if (!text) continue;

@@ -27,9 +27,3 @@ export async function readManifest(dir: string): Promise<Manifest | undefined> {
   if (!checked.success) throw new UsageError(`${MANIFEST_FILE}: ${describeIssues(checked.error).message}`);
   return checked.data;
 }
-
-/** `command = "sh -c ..."` is split on spaces; an array is taken as it is. */
-export function manifestCommand(command: Manifest["command"]): string[] | undefined {
-  if (command === undefined) return undefined;
-  return typeof command === "string" ? command.split(/\s+/).filter(Boolean) : command;
-}

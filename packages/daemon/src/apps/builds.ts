@@ -1,5 +1,5 @@
 import { PassThrough, type Readable, Transform } from "node:stream";
-import { ApiError } from "@minicloud/shared";
+import { ApiError, type BuildQuery } from "@minicloud/shared";
 import type { Logger } from "pino";
 import { BuildFailedError, type Runtime } from "../runtime/runtime.ts";
 
@@ -28,14 +28,26 @@ export class Builds {
     this.logger = logger;
   }
 
-  build(tenant: string, app: string, context: Readable): Readable {
+  build(tenant: string, app: string, context: Readable, options: BuildQuery = {}): Readable {
     const tag = `${this.prefix}-images/${tenant}/${app}:${Date.now().toString(36)}`;
     const out = new PassThrough();
     const write = (line: BuildLine) => out.write(`${JSON.stringify(line)}\n`);
     const limited = context.pipe(byteLimit(MAX_BUILD_CONTEXT_BYTES));
     context.on("error", (error) => limited.destroy(error));
     this.runtime
-      .buildImage(limited, { tag, tenant, memoryBytes: BUILD_MEMORY_BYTES, cpus: BUILD_CPUS }, (text) => write({ stream: text }))
+      .buildImage(
+        limited,
+        {
+          tag,
+          tenant,
+          memoryBytes: BUILD_MEMORY_BYTES,
+          cpus: BUILD_CPUS,
+          dockerfile: options.dockerfile,
+          noCache: options.noCache === "true",
+          buildArgs: options.buildArgs ?? {},
+        },
+        (text) => write({ stream: text }),
+      )
       .then(
         () => write({ image: tag }),
         (error: Error) => {

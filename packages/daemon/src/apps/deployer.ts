@@ -1,15 +1,22 @@
-import { ApiError, type AppSpec, type QuotaLimits, type ScaleChange } from "@minicloud/shared";
+import { ApiError, type AppSpec, type QuotaLimits, type ScaleChange, type SpecChange } from "@minicloud/shared";
 import type { Logger } from "pino";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import { Stopwatch } from "../common/stopwatch.ts";
 import type { EventBus } from "../events/bus.ts";
-import { assertWithinQuota, resourcesOf, usageOf } from "../quota/usage.ts";
+import { assertWithinQuota, NOTHING, resourcesOf, usageOf } from "../quota/usage.ts";
 import { ImageNotFoundError, type Runtime } from "../runtime/runtime.ts";
 import type { AppRecord, InstanceRecord, ReleaseRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import type { Instances } from "./instances.ts";
 import type { AppNetworking } from "./networking-port.ts";
-import { assertIdle, findApp, releaseRecord, requireAnyApp, requireIdleApp } from "./records.ts";
+import { assertIdle, findApp, isServing, releaseRecord, requireAnyApp, requireIdleApp } from "./records.ts";
+import { specChanges } from "./spec.ts";
+
+export interface DeployOptions {
+  rollbackOf?: number;
+  /** Called once the release is recorded and its quota reserved (a detached deploy answers then). */
+  onBegun?: (record: AppRecord) => void;
+}
 
 export interface DeployerDeps {
   store: Store;
@@ -38,15 +45,21 @@ export class Deployer {
     this.deps = deps;
   }
 
-  async deploy(tenant: string, spec: AppSpec, options: { rollbackOf?: number } = {}): Promise<AppRecord> {
+  async deploy(tenant: string, requested: AppSpec, options: DeployOptions = {}): Promise<AppRecord> {
+    let spec = requested;
     const { runtime, events } = this.deps;
     const watch = new Stopwatch();
     const image = await runtime.inspectImage(spec.image);
     // Another tenant's built image is answered exactly like a missing one, so names do not leak.
     if (!image || (image.tenant !== null && image.tenant !== tenant)) throw imageMissing(spec.image);
     watch.lap("image");
+    // No port anywhere else: the image's EXPOSE (its Dockerfile's) says where it listens.
+    const exposed = image.exposedPorts[0];
+    if (spec.port === undefined && exposed !== undefined) spec = { ...spec, port: exposed };
+    const changes = specChanges(findApp(this.deps.store.state, tenant, spec.name)?.spec, spec);
     const { record, version, first } = await this.begin(tenant, "deploy", spec);
     watch.lap("reserve");
+    options.onBegun?.(record);
     // A new host's route loads into Caddy while the containers start (see networking/exposure.ts).
     if (first) void this.deps.networking.publish();
     events.publish({
@@ -55,16 +68,22 @@ export class Deployer {
       release: version,
       type: "deploy.started",
       message: `release ${version} of ${spec.name} started: ${spec.count} × ${spec.image}`,
-      data: { image: spec.image, count: spec.count, rollbackOf: options.rollbackOf ?? null },
+      data: {
+        image: spec.image,
+        count: spec.count,
+        rollbackOf: options.rollbackOf ?? null,
+        changes,
+        healthTimeoutSeconds: this.deps.instances.healthTimeoutMsOf(spec) / 1000,
+      },
     });
     let created: InstanceRecord[];
     try {
       created = await this.deps.instances.startHealthy(tenant, spec, version, spec.count, watch);
     } catch (error) {
-      await this.abandon(record, spec, version, first, error, options.rollbackOf);
+      await this.abandon(record, spec, version, first, error, options.rollbackOf, changes);
       throw error instanceof ImageNotFoundError ? imageMissing(spec.image) : error;
     }
-    const replaced = await this.commitRelease(record, spec, version, created, options.rollbackOf);
+    const replaced = await this.commitRelease(record, spec, version, created, options.rollbackOf, changes);
     watch.lap("commit");
     await this.deps.networking.publish();
     watch.lap("publish");
@@ -170,14 +189,23 @@ export class Deployer {
       const existing = findApp(store.state, tenant, spec.name);
       if (existing) assertIdle(existing);
       try {
-        assertWithinQuota(tenant, this.deps.quotaOf(tenant), usageOf(store.state, tenant, spec.name), resourcesOf(spec));
+        assertWithinQuota(tenant, this.deps.quotaOf(tenant), usageOf(store.state, tenant, spec.name), {
+          app: spec.name,
+          current: existing && isServing(existing) ? resourcesOf(existing.spec) : NOTHING,
+          next: resourcesOf(spec),
+        });
       } catch (error) {
         this.deps.events.publish({
           tenant,
           app: spec.name,
           type: "quota.rejected",
           message: (error as Error).message,
-          data: { requested: resourcesOf(spec) },
+          data: {
+            requested: resourcesOf(spec),
+            holds: existing && isServing(existing) ? resourcesOf(existing.spec) : NOTHING,
+            others: usageOf(store.state, tenant, spec.name),
+            limits: this.deps.quotaOf(tenant),
+          },
         });
         throw error;
       }
@@ -229,11 +257,12 @@ export class Deployer {
     version: number,
     created: InstanceRecord[],
     rollbackOf: number | undefined,
+    changes: SpecChange[],
   ): Promise<InstanceRecord[]> {
     const replaced = record.instances;
     await this.finish(record, () => {
       for (const release of record.releases) if (release.status === "active") release.status = "superseded";
-      record.releases.push(releaseRecord(version, spec, "active", rollbackOf, null));
+      record.releases.push(releaseRecord(version, spec, "active", rollbackOf, null, changes));
       record.instances = created;
       record.spec = spec;
       record.release = version;
@@ -251,6 +280,7 @@ export class Deployer {
     first: boolean,
     error: unknown,
     rollbackOf: number | undefined,
+    changes: SpecChange[],
   ): Promise<void> {
     const reason = (error as Error).message.split("\n")[0] ?? "failed";
     const { store, tenantLocks, events } = this.deps;
@@ -260,7 +290,7 @@ export class Deployer {
           state.apps = state.apps.filter((a) => a !== record);
           return;
         }
-        record.releases.push(releaseRecord(version, spec, "failed", rollbackOf, reason));
+        record.releases.push(releaseRecord(version, spec, "failed", rollbackOf, reason, changes));
         record.operation = undefined;
       });
     });

@@ -1,4 +1,5 @@
-import { ApiError } from "@minicloud/shared";
+import net from "node:net";
+import { ApiError, type Protocol } from "@minicloud/shared";
 import type { Runtime, RuntimeInstance } from "../runtime/runtime.ts";
 
 const POLL_MS = 50;
@@ -9,7 +10,27 @@ const LAST_LOG_LINES = 10;
 
 export interface HealthTarget {
   port?: number | null | undefined;
+  protocol?: Protocol | undefined;
   healthPath: string;
+}
+
+/** One TCP connect to `ip:port`: a service that accepts connections is up (PostgreSQL, Redis, …). */
+export function probeTcp(ip: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: ip, port, timeout: PROBE_TIMEOUT_MS });
+    const done = (up: boolean) => {
+      socket.destroy();
+      resolve(up);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("timeout", () => done(false));
+    socket.once("error", () => done(false));
+  });
+}
+
+/** The probe for the app's protocol: a TCP connect, or an HTTP request at its health path. */
+export function probe(ip: string, target: HealthTarget & { port: number }): Promise<boolean> {
+  return target.protocol === "tcp" ? probeTcp(ip, target.port) : probeHttp(`${ip}:${target.port}`, target.healthPath);
 }
 
 /**
@@ -40,15 +61,19 @@ export async function waitHealthy(runtime: Runtime, instance: RuntimeInstance, t
     }
     if (target.port == null) {
       if (Date.now() - started >= RUNNING_GRACE_MS) return;
-    } else if (current.ip !== null && (await probeHttp(`${current.ip}:${target.port}`, target.healthPath))) {
+    } else if (current.ip !== null && (await probe(current.ip, { ...target, port: target.port }))) {
       return;
     }
     if (Date.now() - started > timeoutMs) {
       const seconds = Math.round(timeoutMs / 1000);
+      const what =
+        target.protocol === "tcp"
+          ? `accept TCP connections on port ${target.port}`
+          : `answer HTTP on port ${target.port} at ${target.healthPath}`;
       throw await unhealthy(
         runtime,
         instance,
-        `instance ${instance.instanceId} did not answer HTTP on port ${target.port} at ${target.healthPath} within ${seconds}s — does the image listen on port ${target.port}? Set --port to the port it listens on`,
+        `instance ${instance.instanceId} did not ${what} within ${seconds}s — does the image listen on port ${target.port}? Set --port to the port it listens on${target.protocol === "tcp" ? "" : " (--protocol tcp for a service that does not speak HTTP)"}, or give it longer with --health-timeout`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));

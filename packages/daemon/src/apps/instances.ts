@@ -58,8 +58,13 @@ export class Instances {
     });
   }
 
+  /** How long a new instance of `spec` may take to pass its health check. */
+  healthTimeoutMsOf(spec: AppSpec): number {
+    return spec.healthTimeout === undefined ? this.healthTimeoutMs : spec.healthTimeout * 1000;
+  }
+
   waitHealthy(instance: RuntimeInstance, spec: AppSpec): Promise<void> {
-    return waitHealthy(this.runtime, instance, spec, this.healthTimeoutMs);
+    return waitHealthy(this.runtime, instance, spec, this.healthTimeoutMsOf(spec));
   }
 
   /**

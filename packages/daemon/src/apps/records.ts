@@ -1,4 +1,4 @@
-import type { AppSpec } from "@minicloud/shared";
+import type { AppSpec, SpecChange } from "@minicloud/shared";
 import { ApiError } from "@minicloud/shared";
 import type { AppRecord, ReleaseRecord, State } from "../store/schema.ts";
 
@@ -42,7 +42,8 @@ export function releaseRecord(
   status: ReleaseRecord["status"],
   rollbackOf: number | undefined,
   reason: string | null,
+  changes: SpecChange[] = [],
   createdAt = new Date().toISOString(),
 ): ReleaseRecord {
-  return { version, spec, status, rollbackOf: rollbackOf ?? null, createdAt, reason };
+  return { version, spec, status, rollbackOf: rollbackOf ?? null, createdAt, reason, changes };
 }

@@ -1,19 +1,22 @@
-import { PassThrough, type Readable } from "node:stream";
-import { ApiError, type App, type AppSpec, type QuotaLimits, type ScaleChange } from "@minicloud/shared";
+import { Readable } from "node:stream";
+import { ApiError, type App, type DeployChange, type DeployResult, type QuotaLimits, type ScaleChange } from "@minicloud/shared";
 import type { Logger } from "pino";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import type { EventBus } from "../events/bus.ts";
 import { UPSTREAM_REFRESH_MS } from "../ingress/caddy-config.ts";
-import { assertWithinQuota, resourcesOf, usageOf } from "../quota/usage.ts";
+import { assertWithinQuota, NOTHING, resourcesOf, usageOf } from "../quota/usage.ts";
 import { InspectCache } from "../runtime/inspect-cache.ts";
 import type { Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
 import type { AppRecord, InstanceRecord, ReleaseRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import { Deployer } from "./deployer.ts";
-import { probeHttp } from "./health.ts";
+import type { AppDomains } from "./domains-port.ts";
+import { probe } from "./health.ts";
 import { Instances, toInstanceRecord } from "./instances.ts";
+import { followLogs, timeKey } from "./log-follow.ts";
 import type { AppNetworking } from "./networking-port.ts";
-import { requireAnyApp, requireIdleApp } from "./records.ts";
+import { findApp, requireAnyApp, requireIdleApp } from "./records.ts";
+import { resolveSpec, specChanges } from "./spec.ts";
 import { type InstanceObservation, toAppView } from "./view.ts";
 
 export type { AppNetworking } from "./networking-port.ts";
@@ -27,6 +30,8 @@ export interface AppServiceDeps {
   /** The tenant's quota limits; throws not_found for an unknown tenant. */
   quotaOf: (tenant: string) => QuotaLimits;
   networking: AppNetworking;
+  /** Custom domains: shown in the view, removed with the app. */
+  domains?: AppDomains | undefined;
   events: EventBus;
   /** How long replaced instances keep running after the routes moved. */
   drainMs?: number;
@@ -49,6 +54,8 @@ export interface ObserveOptions {
   detailed?: boolean;
   /** Ask the engine now instead of using cached answers. */
   fresh?: boolean;
+  /** Probe health (without the slower CPU/memory sample). */
+  health?: boolean;
 }
 
 /** Apps of one tenant: deploy, observe, start/stop, destroy. Every mutation runs under the tenant's lock. */
@@ -67,8 +74,28 @@ export class AppService {
     this.deployer = new Deployer({ ...deps, instances: this.instances, drainMs: deps.drainMs ?? DRAIN_MS });
   }
 
-  async deploy(tenant: string, spec: AppSpec): Promise<App> {
-    return this.changed(await this.deployer.deploy(tenant, spec));
+  /**
+   * Applies a deploy's change to the running release's settings and rolls it out. Detached, it
+   * answers once the release is recorded and its quota reserved; the outcome arrives as events.
+   */
+  async deploy(tenant: string, change: DeployChange, options: { detach?: boolean } = {}): Promise<DeployResult> {
+    const before = findApp(this.deps.store.state, tenant, change.name)?.spec;
+    const spec = resolveSpec(change, before);
+    if (!options.detach) {
+      const record = await this.deployer.deploy(tenant, spec);
+      return { ...(await this.changed(record)), changes: specChanges(before, record.spec) };
+    }
+    const record = await new Promise<AppRecord>((resolve, reject) => {
+      this.deployer.deploy(tenant, spec, { onBegun: resolve }).then(
+        () => this.observed.clear(),
+        (error: unknown) => {
+          // Before it began, the caller hears of it; after, deploy.failed carries it.
+          reject(error);
+          this.deps.logger.info({ tenant, app: spec.name, err: error }, "detached deploy failed");
+        },
+      );
+    });
+    return { ...(await this.view(record, { fresh: true })), changes: specChanges(before, record.operation?.spec ?? spec) };
   }
 
   async rollback(tenant: string, name: string, version?: number): Promise<App> {
@@ -79,10 +106,10 @@ export class AppService {
     return this.changed(await this.deployer.scale(tenant, name, change));
   }
 
-  /** After a change: forget cached engine answers, answer with fresh ones. */
+  /** After a change: forget cached engine answers, answer with fresh ones and real health. */
   private changed(record: AppRecord): Promise<App> {
     this.observed.clear();
-    return this.view(record, { fresh: true });
+    return this.view(record, { fresh: true, health: true });
   }
 
   releases(tenant: string, name: string): ReleaseRecord[] {
@@ -153,7 +180,11 @@ export class AppService {
     const record = await this.deps.tenantLocks.run(tenant, async () => {
       const record = requireIdleApp(this.deps.store.state, tenant, name);
       if (record.desired === "stopped") {
-        assertWithinQuota(tenant, this.deps.quotaOf(tenant), usageOf(this.deps.store.state, tenant, name), resourcesOf(record.spec));
+        assertWithinQuota(tenant, this.deps.quotaOf(tenant), usageOf(this.deps.store.state, tenant, name), {
+          app: name,
+          current: NOTHING,
+          next: resourcesOf(record.spec),
+        });
       }
       const network = await this.instances.network(tenant);
       // The count may have changed while it was stopped: start what exists, add or drop the difference.
@@ -200,6 +231,13 @@ export class AppService {
       await this.setDesired(record, "running");
       return record;
     });
+    this.deps.events.publish({
+      tenant,
+      app: name,
+      release: record.release,
+      type: "app.restarted",
+      message: `${name} restarted: ${record.instances.length} instance(s), one at a time`,
+    });
     return this.changed(record);
   }
 
@@ -208,10 +246,12 @@ export class AppService {
       const record = options.evenWhileBusy
         ? requireAnyApp(this.deps.store.state, tenant, name)
         : requireIdleApp(this.deps.store.state, tenant, name);
-      await this.deps.store.update((state) => {
+      const announceDomains = await this.deps.store.update((state) => {
         state.apps = state.apps.filter((a) => !(a.tenant === tenant && a.name === name));
+        return this.deps.domains?.dropWith(state, tenant, name);
       });
       await this.deps.networking.publish();
+      announceDomains?.();
       // Also sweep containers the record lost track of: labels are the truth.
       const labelled = await this.deps.runtime.listInstances({ tenant, app: name });
       await this.instances.removeAll([...new Set([...record.instances.map((i) => i.containerId), ...labelled.map((l) => l.containerId)])]);
@@ -220,33 +260,32 @@ export class AppService {
     this.deps.events.publish({ tenant, app: name, type: "app.destroyed", message: `${name} destroyed` });
   }
 
-  /** Log lines of every instance of the app as NDJSON; sorted by time unless following. */
+  /**
+   * Log lines of every instance of the app as NDJSON, in time order. Following, the stream keeps
+   * up with the app: new releases' instances join, restarted ones are picked up again.
+   */
   async logs(
     tenant: string,
     name: string,
     options: { follow: boolean; tail?: number | undefined; sinceSeconds?: number | undefined },
   ): Promise<Readable> {
     const record = requireAnyApp(this.deps.store.state, tenant, name);
+    if (options.follow) {
+      return followLogs(
+        {
+          runtime: this.deps.runtime,
+          instancesOf: () => findApp(this.deps.store.state, tenant, name)?.instances,
+          isRunning: async (containerId) => (await this.observed.get(containerId))?.state === "running",
+        },
+        { tail: options.tail, sinceSeconds: options.sinceSeconds },
+      );
+    }
     const streams = await Promise.all(record.instances.map((i) => this.deps.runtime.logs(i.containerId, i.id, options)));
-    const out = new PassThrough();
-    if (!options.follow) {
-      const lines: { ts: string }[] = [];
-      for (const stream of streams) for await (const line of stream) lines.push(line as { ts: string });
-      lines.sort((a, b) => a.ts.localeCompare(b.ts));
-      out.end(lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
-      return out;
-    }
-    let open = streams.length;
-    if (open === 0) out.end();
-    for (const stream of streams) {
-      stream.on("data", (line) => out.write(`${JSON.stringify(line)}\n`));
-      stream.on("end", () => --open === 0 && out.end());
-      stream.on("error", () => --open === 0 && out.end());
-    }
-    out.on("close", () => {
-      for (const stream of streams) stream.destroy();
-    });
-    return out;
+    const lines: { ts: string }[] = [];
+    for (const stream of streams) for await (const line of stream) lines.push(line as { ts: string });
+    const keyed = lines.map((line) => ({ key: timeKey(line.ts), line }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return Readable.from([keyed.map(({ line }) => `${JSON.stringify(line)}\n`).join("")]);
   }
 
   /** Starts an instance's container, recreating it when it has gone missing. */
@@ -291,17 +330,18 @@ export class AppService {
         const running = runtime?.state === "running";
         let healthy: boolean | undefined;
         let stats: InstanceObservation["stats"];
-        if (options.detailed && running) {
+        if ((options.detailed || options.health) && running) {
           [healthy, stats] = await Promise.all([
             runtime.ip === null || record.spec.port === undefined
               ? Promise.resolve(true)
-              : probeHttp(`${runtime.ip}:${record.spec.port}`, record.spec.healthPath),
-            this.deps.runtime.stats(instance.containerId),
+              : probe(runtime.ip, { ...record.spec, port: record.spec.port }),
+            options.detailed ? this.deps.runtime.stats(instance.containerId) : undefined,
           ]);
         }
         observed.set(instance.id, { runtime, healthy, stats, crashLooping: this.deps.isCrashLooping?.(instance.id) ?? false });
       }),
     );
-    return toAppView(record, observed, this.deps.networking.urls(record.tenant, record.name));
+    const domains = this.deps.domains?.ofApp(record.tenant, record.name) ?? [];
+    return toAppView(record, observed, this.deps.networking.urls(record.tenant, record.name), domains);
   }
 }

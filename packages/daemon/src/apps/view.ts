@@ -1,4 +1,4 @@
-import type { App, Instance } from "@minicloud/shared";
+import type { App, AppDomain, Instance } from "@minicloud/shared";
 import type { InstanceStats, RuntimeInstance } from "../runtime/runtime.ts";
 import type { AppRecord } from "../store/schema.ts";
 
@@ -16,8 +16,9 @@ export interface AppUrls {
 }
 
 /** The instance itself on the tenant network, reachable from the host (bypassing the ingress). */
-function directUrl(runtime: RuntimeInstance | undefined, port: number | undefined): string | null {
-  return runtime?.state === "running" && runtime.ip !== null && port !== undefined ? `http://${runtime.ip}:${port}` : null;
+function directUrl(runtime: RuntimeInstance | undefined, spec: AppRecord["spec"]): string | null {
+  if (runtime?.state !== "running" || runtime.ip === null || spec.port === undefined) return null;
+  return `${spec.protocol === "tcp" ? "tcp" : "http"}://${runtime.ip}:${spec.port}`;
 }
 
 function instanceState(runtime: RuntimeInstance | undefined, crashLooping: boolean): Instance["state"] {
@@ -29,7 +30,7 @@ function instanceState(runtime: RuntimeInstance | undefined, crashLooping: boole
 }
 
 /** The API shape of an app: its spec (env values left out: they may be secrets) and observed instances. */
-export function toAppView(record: AppRecord, observed: Map<string, InstanceObservation>, urls: AppUrls): App {
+export function toAppView(record: AppRecord, observed: Map<string, InstanceObservation>, urls: AppUrls, domains: AppDomain[] = []): App {
   const instances: Instance[] = record.instances.map((instance) => {
     const seen = observed.get(instance.id);
     return {
@@ -38,13 +39,14 @@ export function toAppView(record: AppRecord, observed: Map<string, InstanceObser
       health: seen?.healthy === undefined ? "unknown" : seen.healthy ? "healthy" : "unhealthy",
       restarts: instance.restarts,
       startedAt: seen?.runtime?.startedAt ?? null,
-      url: directUrl(seen?.runtime, record.spec.port),
+      url: directUrl(seen?.runtime, record.spec),
       cpuPercent: seen?.stats?.cpuPercent ?? null,
       memoryBytes: seen?.stats?.memoryBytes ?? null,
     };
   });
   const { spec } = record;
-  const served = spec.port !== undefined && record.desired === "running";
+  const protocol = spec.protocol ?? "http";
+  const served = spec.port !== undefined && protocol === "http" && record.desired === "running";
   return {
     name: record.name,
     tenant: record.tenant,
@@ -54,7 +56,10 @@ export function toAppView(record: AppRecord, observed: Map<string, InstanceObser
     memory: spec.memory,
     cpus: spec.cpus,
     envKeys: Object.keys(spec.env).sort(),
+    protocol,
+    command: spec.command ?? null,
     healthPath: spec.healthPath,
+    internalAddress: spec.port === undefined ? null : `${record.name}.${record.tenant}.internal:${spec.port}`,
     readOnlyRootfs: spec.readOnlyRootfs,
     desired: record.desired,
     release: record.release,
@@ -62,6 +67,7 @@ export function toAppView(record: AppRecord, observed: Map<string, InstanceObser
     // The ingress URLs, while the app is meant to serve HTTP.
     url: served ? urls.http : null,
     httpsUrl: served ? urls.https : null,
+    domains,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     instances,

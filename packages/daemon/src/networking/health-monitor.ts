@@ -1,4 +1,4 @@
-import { probeHttp } from "../apps/health.ts";
+import { probe } from "../apps/health.ts";
 import { isServing } from "../apps/records.ts";
 import type { Store } from "../store/store.ts";
 
@@ -12,7 +12,7 @@ export interface HealthTransition {
 const FAILURES_TO_EVICT = 2;
 
 /**
- * Probes every serving instance of every running app at its health path on a fixed interval, so an
+ * Probes every serving instance of every running app at its health path (or by a TCP connect) on a fixed interval, so an
  * instance that stops answering leaves the ingress pool and DNS, and comes back when it recovers.
  */
 export class HealthMonitor {
@@ -49,7 +49,9 @@ export class HealthMonitor {
       const targets = this.store.state.apps
         .filter((app) => isServing(app) && app.spec.port !== undefined)
         .flatMap((app) =>
-          app.instances.filter((i) => i.ip).map((i) => ({ id: i.id, address: `${i.ip}:${app.spec.port}`, path: app.spec.healthPath })),
+          app.instances
+            .filter((i) => i.ip)
+            .map((i) => ({ id: i.id, ip: i.ip as string, spec: { ...app.spec, port: app.spec.port as number } })),
         );
       const live = new Set(targets.map((t) => t.id));
       for (const id of this.failures.keys()) if (!live.has(id)) this.failures.delete(id);
@@ -57,7 +59,7 @@ export class HealthMonitor {
       await Promise.all(
         targets.map(async (target) => {
           const wasUnhealthy = this.isUnhealthy(target.id);
-          const healthy = await probeHttp(target.address, target.path);
+          const healthy = await probe(target.ip, target.spec);
           this.failures.set(target.id, healthy ? 0 : (this.failures.get(target.id) ?? 0) + 1);
           if (wasUnhealthy !== this.isUnhealthy(target.id)) transitions.push({ instanceId: target.id, healthy: wasUnhealthy });
         }),

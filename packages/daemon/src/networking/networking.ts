@@ -1,12 +1,15 @@
+import type { CertificateIssuer } from "@minicloud/shared";
 import type { Logger } from "pino";
 import { Coalescer } from "../common/coalescer.ts";
 import type { TenantDns } from "../dns/tenant-dns.ts";
 import type { EventBus } from "../events/bus.ts";
+import { certificateIssuer } from "../ingress/certificates.ts";
 import type { Ingress } from "../ingress/ingress.ts";
 import type { Runtime, TenantNetwork } from "../runtime/runtime.ts";
+import type { AppRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import type { ProcessStatus } from "../supervisor/supervised-process.ts";
-import { exposureOf, ingressHost } from "./exposure.ts";
+import { type Exposure, exposureOf, ingressHost } from "./exposure.ts";
 import { HealthMonitor, type HealthTransition } from "./health-monitor.ts";
 import type { HostsFile } from "./hosts-file.ts";
 
@@ -17,6 +20,8 @@ export interface NetworkingSettings {
   httpPort: number;
   httpsPort: number;
   healthIntervalMs: number;
+  /** Whether ACME is configured for public custom domains. */
+  acme?: boolean;
 }
 
 export interface AppUrls {
@@ -72,16 +77,36 @@ export class Networking {
 
   /** Starts CoreDNS and Caddy, then serves what the state says (a daemon restart rebuilds everything). */
   async start(): Promise<void> {
-    await this.dns.start(await this.runtime.listNetworks());
+    // CoreDNS may be one an earlier daemon left serving: its zones get the records they should
+    // have straight away, never an empty zone first.
+    await this.dns.start(await this.runtime.listNetworks(), this.exposure().records);
     await this.ingress.start();
     await this.publish();
     this.health.start();
   }
 
+  /** Stops Caddy and CoreDNS (`mc daemon stop --all` does this from outside, by their pid files). */
   async stop(): Promise<void> {
+    this.quiesce();
+    await Promise.all([this.ingress.stop(), this.dns.stop()]);
+  }
+
+  /** A daemon's shutdown: Caddy and CoreDNS keep serving every app's URL, for the next daemon to adopt. */
+  detach(): void {
+    this.quiesce();
+    this.ingress.detach();
+    this.dns.detach();
+  }
+
+  /** A failed start: what this daemon started is stopped, what it adopted keeps serving. */
+  async release(): Promise<void> {
+    this.quiesce();
+    await Promise.all([this.ingress.release(), this.dns.release()]);
+  }
+
+  private quiesce(): void {
     this.health.stop();
     clearTimeout(this.retry);
-    await Promise.all([this.ingress.stop(), this.dns.stop()]);
   }
 
   status(): { ingress: ProcessStatus; dns: ProcessStatus } {
@@ -113,12 +138,21 @@ export class Networking {
   }
 
   urls(tenant: string, app: string): AppUrls {
-    const host = ingressHost(app, tenant, this.settings.domain);
+    return this.hostUrls(ingressHost(app, tenant, this.settings.domain));
+  }
+
+  /** The ingress URLs of any host it serves: an app's own, or a custom domain. */
+  hostUrls(host: string): AppUrls {
     const { httpPort, httpsPort } = this.settings;
     return {
       http: `http://${host}${httpPort === 80 ? "" : `:${httpPort}`}`,
       https: `https://${host}${httpsPort === 443 ? "" : `:${httpsPort}`}`,
     };
+  }
+
+  /** Who signs a custom domain's certificate (the same rule the ingress config follows). */
+  certificateOf(host: string): CertificateIssuer {
+    return certificateIssuer(host, this.settings.acme ?? false);
   }
 
   rootCertificate(): Promise<string> {
@@ -135,23 +169,32 @@ export class Networking {
       release: app.release,
       type: transition.healthy ? "instance.healthy" : "instance.unhealthy",
       message: transition.healthy
-        ? `instance ${transition.instanceId} of ${app.name} answers ${app.spec.healthPath} again; back in the pool`
-        : `instance ${transition.instanceId} of ${app.name} fails its health check at ${app.spec.healthPath}; out of the pool`,
+        ? `instance ${transition.instanceId} of ${app.name} passes its health check again; back in the pool`
+        : `instance ${transition.instanceId} of ${app.name} fails its health check (${healthCheckOf(app.spec)}); out of the pool`,
     });
   }
 
   private async apply(): Promise<void> {
-    const { state } = this.store;
-    const exposure = exposureOf(
-      state.apps,
-      state.tenants.map((t) => t.name),
-      this.settings.domain,
-      (id) => this.health.isUnhealthy(id) || this.isDown(id),
-    );
+    const exposure = this.exposure();
     await Promise.all([
       this.ingress.setRoutes(exposure.routes),
       this.hostsFile?.set(exposure.routes.map((r) => r.host)),
       ...[...exposure.records].map(([tenant, records]) => this.dns.setRecords(tenant, records)),
     ]);
   }
+
+  private exposure(): Exposure {
+    const { state } = this.store;
+    return exposureOf(
+      state.apps,
+      state.tenants.map((t) => t.name),
+      this.settings.domain,
+      (id) => this.health.isUnhealthy(id) || this.isDown(id),
+      state.domains,
+    );
+  }
+}
+
+function healthCheckOf(spec: AppRecord["spec"]): string {
+  return spec.protocol === "tcp" ? `TCP connect to port ${spec.port}` : `HTTP ${spec.healthPath} on port ${spec.port}`;
 }

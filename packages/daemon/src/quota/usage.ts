@@ -40,16 +40,27 @@ const DIMENSIONS = [
   { key: "storage", limit: "maxStorage", format: formatBytes },
 ] as const;
 
+export const NOTHING: ResourceRequest = { instances: 0, cpus: 0, memory: 0, storage: 0 };
+
+/** What one app asks for: what it holds now and what it will hold after the change. */
+export interface AppResourceChange {
+  app: string;
+  current: ResourceRequest;
+  next: ResourceRequest;
+}
+
 /**
- * Throws `quota_exceeded` naming the first limit the request would cross, with usage, request and
- * limit, so the user knows exactly how much to free or ask for.
+ * Throws `quota_exceeded` naming the first limit the change would cross, with what the app holds
+ * and would hold, what the tenant's other apps hold, and the limit, so the user knows exactly how
+ * much to free or ask for. `others` is the usage without this app (usageOf with `exclude`).
  */
-export function assertWithinQuota(tenant: string, limits: QuotaLimits, usage: QuotaUsage, request: ResourceRequest): void {
+export function assertWithinQuota(tenant: string, limits: QuotaLimits, others: QuotaUsage, change: AppResourceChange): void {
   for (const { key, limit, format } of DIMENSIONS) {
-    if (request[key] > 0 && usage[key] + request[key] > limits[limit] + 1e-9) {
+    const next = Math.max(change.current[key], change.next[key]);
+    if (change.next[key] > change.current[key] && others[key] + next > limits[limit] + 1e-9) {
       throw new ApiError(
         "quota_exceeded",
-        `quota exceeded for ${key} in tenant ${tenant}: using ${format(usage[key])}, this needs ${format(request[key])} more, the limit is ${format(limits[limit])} — free some (mc stop / mc apps destroy) or ask an admin to raise it (mc tenants quota)`,
+        `quota exceeded for ${key} in tenant ${tenant}: ${change.app} would hold ${format(change.next[key])} (it holds ${format(change.current[key])}), the tenant's other apps hold ${format(others[key])}, the limit is ${format(limits[limit])} — free some (mc stop / mc apps destroy) or ask an admin to raise it (mc tenants quota)`,
       );
     }
   }

@@ -59,7 +59,7 @@ export class Reconciler {
         if (!operation) continue;
         if (operation.kind === "deploy") {
           const reason = "interrupted: the daemon stopped during the deploy";
-          app.releases.push(releaseRecord(operation.version, operation.spec, "failed", undefined, reason, operation.startedAt));
+          app.releases.push(releaseRecord(operation.version, operation.spec, "failed", undefined, reason, [], operation.startedAt));
         }
         app.operation = undefined;
       }

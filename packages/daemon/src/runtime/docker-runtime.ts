@@ -1,12 +1,17 @@
 import { Readable } from "node:stream";
 import Docker from "dockerode";
 import { containerConfig } from "./container-config.ts";
+import { startExec } from "./docker-exec.ts";
+import { engineError, messageOf, statusOf } from "./engine-errors.ts";
 import { LABEL, objectName, ownedLabels } from "./labels.ts";
 import { LogFrameParser } from "./log-frames.ts";
 import {
   BuildFailedError,
   type BuildOptions,
   EngineUnavailableError,
+  type ExecOptions,
+  type ExecSession,
+  type ImageInfo,
   ImageNotFoundError,
   type InstanceSpec,
   type InstanceState,
@@ -42,11 +47,14 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async inspectImage(image: string): Promise<{ tenant: string | null } | undefined> {
+  async inspectImage(image: string): Promise<ImageInfo | undefined> {
     try {
       const info = await this.docker.getImage(image).inspect();
       const labels = info.Config?.Labels ?? {};
-      return { tenant: labels[LABEL.prefix] === this.prefix ? (labels[LABEL.tenant] ?? null) : null };
+      const exposedPorts = Object.keys(info.Config?.ExposedPorts ?? {})
+        .flatMap((key) => (/^(\d+)(\/tcp)?$/.exec(key) ? [Number.parseInt(key, 10)] : []))
+        .sort((a, b) => a - b);
+      return { tenant: labels[LABEL.prefix] === this.prefix ? (labels[LABEL.tenant] ?? null) : null, exposedPorts };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw engineError(error);
@@ -77,6 +85,9 @@ export class DockerRuntime implements Runtime {
         memswap: options.memoryBytes,
         cpuperiod: 100_000,
         cpuquota: Math.round(options.cpus * 100_000),
+        ...(options.dockerfile ? { dockerfile: options.dockerfile } : {}),
+        nocache: options.noCache,
+        buildargs: options.buildArgs,
       });
     } catch (error) {
       throw engineError(error);
@@ -321,6 +332,10 @@ export class DockerRuntime implements Runtime {
     return source.pipe(parser);
   }
 
+  exec(containerId: string, options: ExecOptions): Promise<ExecSession> {
+    return startExec(this.docker, containerId, options);
+  }
+
   private async ignoring(statuses: number[], action: () => Promise<unknown>): Promise<void> {
     try {
       await action();
@@ -420,27 +435,6 @@ function toTenantNetwork(info: Docker.NetworkInspectInfo): TenantNetwork | undef
   return { tenant, name: info.Name, subnet: config.Subnet, gateway: config.Gateway };
 }
 
-/** The engine's own words for a failed call. */
-function messageOf(error: unknown): string {
-  return (error as { json?: { message?: string } }).json?.message ?? String((error as Error).message);
-}
-
 function isOverlap(error: unknown): boolean {
   return /overlap/i.test(messageOf(error));
-}
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number }).statusCode;
-}
-
-/** Connection failures become EngineUnavailableError; engine answers keep their message. */
-function engineError(error: unknown): Error {
-  const code = (error as { code?: string }).code;
-  if (code === "ECONNREFUSED" || code === "ENOENT" || code === "EACCES") return new EngineUnavailableError(error);
-  if (error instanceof Error) {
-    const json = (error as { json?: { message?: string } }).json;
-    if (json?.message) error.message = json.message;
-    return error;
-  }
-  return new Error(String(error));
 }

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 
 /** What the platform asks the runtime to run; already validated and defaulted. */
 export interface InstanceSpec {
@@ -75,7 +75,8 @@ export interface LogOptions {
 export interface Runtime {
   ping(): Promise<void>;
   /** The image's owner when it exists (`tenant` null for images minicloud did not build). */
-  inspectImage(image: string): Promise<{ tenant: string | null } | undefined>;
+  /** The image's owner (its tenant label) and the TCP ports its config EXPOSEs, lowest first. */
+  inspectImage(image: string): Promise<ImageInfo | undefined>;
   removeTenantImages(tenant: string): Promise<void>;
   /** Builds a tar'ed context into a tenant-labelled image; each output line goes to `onOutput`. */
   buildImage(context: Readable, options: BuildOptions, onOutput: (line: string) => void): Promise<void>;
@@ -98,6 +99,44 @@ export interface Runtime {
   watchEvents(onEvent: (event: RuntimeEvent) => void, onEnd: (error?: Error) => void): Promise<{ stop(): void }>;
   /** Log lines of one instance, in order; ends unless `follow`. */
   logs(containerId: string, instanceId: string, options: LogOptions): Promise<Readable>;
+  /**
+   * Runs an argv in a running instance as its configured user, with its hardening (never
+   * privileged, no capability it lacks). Throws InstanceNotRunningError when it is stopped or gone.
+   */
+  exec(containerId: string, options: ExecOptions): Promise<ExecSession>;
+}
+
+export interface ExecOptions {
+  /** An argv, handed to the engine as is: no shell of ours ever parses it. */
+  command: string[];
+  tty: boolean;
+  /** The terminal's initial size (TTY only). */
+  cols?: number | undefined;
+  rows?: number | undefined;
+}
+
+/** A process started in an instance: its stdio as plain streams, its terminal size, its exit code. */
+export interface ExecSession {
+  /** The process's stdin; ending it is EOF for the process. */
+  readonly stdin: Writable;
+  /** The process's stdout, or with a TTY everything the terminal shows; ends when the process does. */
+  readonly stdout: Readable;
+  /** The process's stderr; ends at once with a TTY. */
+  readonly stderr: Readable;
+  /** Resizes the terminal (TTY only; a no-op otherwise). */
+  resize(cols: number, rows: number): Promise<void>;
+  /** The exit code, once the output has ended (null when the engine cannot tell). */
+  exitCode(): Promise<number | null>;
+  /** Cuts the session short (the client went away): a TTY's process gets a hangup. */
+  close(): void;
+}
+
+/** The instance is stopped or gone, so nothing can run in it. */
+export class InstanceNotRunningError extends Error {
+  constructor(containerId: string, reason: string) {
+    super(`container ${containerId.slice(0, 12)} is not running: ${reason}`);
+    this.name = "InstanceNotRunningError";
+  }
 }
 
 export class EngineUnavailableError extends Error {
@@ -108,11 +147,20 @@ export class EngineUnavailableError extends Error {
 }
 
 /** Resource limits of a build: the same kind of ceiling as the tenant's containers. */
+export interface ImageInfo {
+  tenant: string | null;
+  exposedPorts: number[];
+}
+
 export interface BuildOptions {
   tag: string;
   tenant: string;
   memoryBytes: number;
   cpus: number;
+  /** The Dockerfile's path inside the context (default: ./Dockerfile). */
+  dockerfile?: string | undefined;
+  noCache?: boolean;
+  buildArgs?: Record<string, string>;
 }
 
 /** The Dockerfile did not build; the message is the engine's (the failing step's output). */

@@ -1,6 +1,7 @@
-import type { AppSpec, QuotaLimits } from "@minicloud/shared";
+import type { AppSpec, QuotaLimits, SpecChange } from "@minicloud/shared";
 
-export const STATE_VERSION = 1;
+/** 2: custom domains (an older mcd would keep them but neither serve nor clean them up). */
+export const STATE_VERSION = 2;
 
 export interface TenantRecord {
   name: string;
@@ -40,6 +41,8 @@ export interface ReleaseRecord {
   rollbackOf: number | null;
   createdAt: string;
   reason: string | null;
+  /** What it changed compared to the release before it (absent in releases recorded earlier). */
+  changes?: SpecChange[] | undefined;
 }
 
 /**
@@ -69,13 +72,23 @@ export interface AppRecord {
   updatedAt: string;
 }
 
+/** A custom host name routed to one app of one tenant; unique across tenants. */
+export interface DomainRecord {
+  /** Normalised: lowercase, no trailing dot. */
+  hostname: string;
+  tenant: string;
+  app: string;
+  createdAt: string;
+}
+
 export interface State {
   version: number;
   tenants: TenantRecord[];
   keys: KeyRecord[];
   apps: AppRecord[];
+  domains: DomainRecord[];
 }
 
 export function emptyState(): State {
-  return { version: STATE_VERSION, tenants: [], keys: [], apps: [] };
+  return { version: STATE_VERSION, tenants: [], keys: [], apps: [], domains: [] };
 }

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { App, AppList, DeployRequest, Release, ScaleRequest } from "../schemas/apps.ts";
+import type { App, AppList, DeployRequest, DeployResult, Release, ScaleRequest } from "../schemas/apps.ts";
 import type { PlatformEvent } from "../schemas/events.ts";
 import type { Ok, Query, Transport } from "./transport.ts";
 
@@ -27,8 +27,8 @@ export class AppsClient {
     return this.transport.json<App>("GET", `/v1/apps/${encodeURIComponent(name)}`, { query: this.scope() });
   }
 
-  deploy(request: DeployRequest): Promise<App> {
-    return this.transport.json<App>("POST", "/v1/apps", { body: request, query: this.scope() });
+  deploy(request: DeployRequest): Promise<DeployResult> {
+    return this.transport.json<DeployResult>("POST", "/v1/apps", { body: request, query: this.scope() });
   }
 
   action(name: string, action: "start" | "stop" | "restart"): Promise<App> {
@@ -42,11 +42,20 @@ export class AppsClient {
   }
 
   /** Sends a tar'ed build context; the answer is the build's output as NDJSON, ending in `image` or `error`. */
-  build(name: string, context: Readable): Promise<Readable> {
+  build(
+    name: string,
+    context: Readable,
+    options: { dockerfile?: string | undefined; noCache?: boolean | undefined; buildArgs?: Record<string, string> | undefined } = {},
+  ): Promise<Readable> {
     return this.transport.stream("POST", `/v1/apps/${encodeURIComponent(name)}/builds`, {
       body: context,
       headers: { "content-type": "application/x-tar" },
-      query: this.scope(),
+      query: {
+        ...this.scope(),
+        dockerfile: options.dockerfile,
+        noCache: options.noCache ? true : undefined,
+        buildArgs: options.buildArgs && Object.keys(options.buildArgs).length > 0 ? JSON.stringify(options.buildArgs) : undefined,
+      },
     });
   }
 

@@ -1,18 +1,27 @@
 import { z } from "zod";
 import { appNameSchema } from "../names.ts";
 import { cpusSchema, durationSchema, memorySchema } from "../units.ts";
+import { appDomainSchema } from "./domains.ts";
 
-export const DEFAULT_MEMORY = "256m";
 export const DEFAULT_CPUS = 0.5;
 export const MAX_INSTANCES_PER_APP = 50;
 
-const envKeySchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, {
+export const envKeySchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, {
   message: "env names must be letters, digits and '_', not starting with a digit",
 });
 
+/** `http` apps are probed over HTTP and routed by the ingress; `tcp` apps get a TCP connect check and no route. */
+export const protocolSchema = z.enum(["http", "tcp"]);
+export type Protocol = z.infer<typeof protocolSchema>;
+
+export const MIN_HEALTH_TIMEOUT_SECONDS = 1;
+export const MAX_HEALTH_TIMEOUT_SECONDS = 3600;
+
 /**
- * What a user may ask for when deploying. Strict: any other key (Privileged, Binds, NetworkMode,
- * CapAdd, …) is rejected, so no raw Docker option can reach the engine.
+ * A deploy says what changes: every field left out keeps the value of the release that runs now
+ * (a first deploy, or one with `reset`, starts from the defaults). `env` adds to or replaces the
+ * current variables; `unsetEnv` removes some. Strict: any other key (Privileged, Binds,
+ * NetworkMode, CapAdd, …) is rejected, so no raw Docker option can reach the engine.
  */
 export const deployRequestSchema = z
   .object({
@@ -21,22 +30,62 @@ export const deployRequestSchema = z
       .string()
       .min(1, { message: "is required" })
       .max(255)
-      .regex(/^[a-z0-9][a-z0-9._\-/:@]*$/, { message: "must be an image reference such as minicloud/hello:latest" }),
+      .regex(/^[a-z0-9][a-z0-9._\-/:@]*$/, { message: "must be an image reference such as minicloud/hello:latest" })
+      .optional(),
     port: z.number().int().min(1).max(65535).optional(),
-    count: z.number().int().min(0).max(MAX_INSTANCES_PER_APP).default(1),
-    memory: memorySchema.prefault(DEFAULT_MEMORY),
-    cpus: cpusSchema.default(DEFAULT_CPUS),
-    env: z.record(envKeySchema, z.string().max(32_768)).default({}),
-    command: z.array(z.string().max(4096)).max(64).optional(),
+    protocol: protocolSchema.optional(),
+    count: z.number().int().min(0).max(MAX_INSTANCES_PER_APP).optional(),
+    memory: memorySchema.optional(),
+    cpus: cpusSchema.optional(),
+    env: z.record(envKeySchema, z.string().max(32_768)).optional(),
+    unsetEnv: z.array(envKeySchema).max(1000).optional(),
+    command: z.array(z.string().max(4096)).min(1, { message: "must name a program" }).max(64).optional(),
     healthPath: z
       .string()
       .regex(/^\/[\x21-\x7e]*$/, { message: "must be a path starting with '/'" })
-      .default("/"),
-    readOnlyRootfs: z.boolean().default(true),
+      .optional(),
+    /** Seconds a new instance may take to pass its health check (default: the daemon's setting). */
+    healthTimeout: z.number().int().min(MIN_HEALTH_TIMEOUT_SECONDS).max(MAX_HEALTH_TIMEOUT_SECONDS).optional(),
+    readOnlyRootfs: z.boolean().optional(),
+    /** Start from the defaults instead of the running release's settings. */
+    reset: z.boolean().optional(),
+    /** Answer (202) once the release is recorded instead of when it serves; follow it with events. */
+    detach: z.boolean().optional(),
   })
   .strict();
 export type DeployRequest = z.input<typeof deployRequestSchema>;
-export type AppSpec = z.output<typeof deployRequestSchema>;
+export type DeployChange = z.output<typeof deployRequestSchema>;
+
+/** What a release runs: a deploy's change applied to the previous release (or the defaults). */
+export interface AppSpec {
+  name: string;
+  image: string;
+  port?: number | undefined;
+  /** Absent in releases recorded before protocols existed: those are `http`. */
+  protocol?: Protocol | undefined;
+  count: number;
+  memory: number;
+  cpus: number;
+  env: Record<string, string>;
+  command?: string[] | undefined;
+  healthPath: string;
+  healthTimeout?: number | undefined;
+  readOnlyRootfs: boolean;
+}
+
+export const SPEC_DEFAULTS = {
+  count: 1,
+  memory: 256 * 1024 ** 2,
+  cpus: DEFAULT_CPUS,
+  env: {},
+  healthPath: "/",
+  readOnlyRootfs: true,
+  protocol: "http",
+} as const satisfies Partial<AppSpec>;
+
+/** One setting a deploy changed, in words (env values are never shown, only their names). */
+export const specChangeSchema = z.object({ field: z.string(), from: z.string().nullable(), to: z.string().nullable() });
+export type SpecChange = z.infer<typeof specChangeSchema>;
 
 export const instanceStateSchema = z.enum(["starting", "running", "stopped", "exited", "crash-looping", "missing"]);
 
@@ -61,7 +110,11 @@ export const appSchema = z.object({
   memory: z.number(),
   cpus: z.number(),
   envKeys: z.array(z.string()),
+  protocol: protocolSchema,
+  command: z.array(z.string()).nullable(),
   healthPath: z.string(),
+  /** Where other apps of the tenant reach it: `<app>.<tenant>.internal:<port>`. */
+  internalAddress: z.string().nullable(),
   readOnlyRootfs: z.boolean(),
   desired: z.enum(["running", "stopped"]),
   /** The release that serves now. */
@@ -71,11 +124,17 @@ export const appSchema = z.object({
   /** `http://<app>.<tenant>.<domain>` through the ingress, while the app runs and has a port. */
   url: z.string().nullable(),
   httpsUrl: z.string().nullable(),
+  /** Custom host names routed to the app like its own host (`mc domains add`). */
+  domains: z.array(appDomainSchema),
   createdAt: z.string(),
   updatedAt: z.string(),
   instances: z.array(instanceSchema),
 });
 export type App = z.infer<typeof appSchema>;
+
+/** A deploy's answer: the app, and what the new release changed compared to the one before. */
+export const deployResultSchema = appSchema.extend({ changes: z.array(specChangeSchema) });
+export type DeployResult = z.infer<typeof deployResultSchema>;
 
 /** Change the number of instances in place, or their resources (a rolling deploy). */
 export const scaleRequestSchema = z
@@ -102,11 +161,40 @@ export const releaseSchema = z.object({
   rollbackOf: z.number().nullable(),
   createdAt: z.string(),
   reason: z.string().nullable(),
+  changes: z.array(specChangeSchema),
 });
 export type Release = z.infer<typeof releaseSchema>;
 export const releaseListSchema = z.object({ releases: z.array(releaseSchema) });
 
 export const rollbackRequestSchema = z.object({ version: z.number().int().min(1).optional() }).strict();
+
+/** `POST /v1/apps/:name/builds` options, in the query (the body is the context's tar). */
+export const buildQuerySchema = z
+  .object({
+    /** The Dockerfile's path inside the context. */
+    dockerfile: z
+      .string()
+      .max(255)
+      .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\x21-\x7e]+$/, { message: "must be a relative path inside the build context, without '..'" })
+      .optional(),
+    noCache: z.enum(["true", "false"]).optional(),
+    /** Build arguments as a JSON object of strings. */
+    buildArgs: z
+      .string()
+      .max(65_536)
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: "custom", message: "must be a JSON object of strings" });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(envKeySchema, z.string().max(4096)))
+      .optional(),
+  })
+  .strict();
+export type BuildQuery = z.output<typeof buildQuerySchema>;
 
 export const appListSchema = z.object({ apps: z.array(appSchema) });
 export type AppList = z.infer<typeof appListSchema>;

@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   "app.stopped",
   "app.destroyed",
   "app.scaled",
+  "app.restarted",
   "app.crash_looping",
   "instance.started",
   "instance.crashed",
@@ -16,6 +17,8 @@ export const EVENT_TYPES = [
   "instance.unhealthy",
   "instance.healthy",
   "quota.rejected",
+  "domain.added",
+  "domain.removed",
 ] as const;
 
 /**

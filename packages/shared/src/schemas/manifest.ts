@@ -9,12 +9,15 @@ export const manifestSchema = z
     app: z.string().optional(),
     image: z.string().optional(),
     port: z.number().int().optional(),
+    protocol: z.enum(["http", "tcp"]).optional(),
     count: z.number().int().optional(),
     memory: z.string().optional(),
     cpus: z.union([z.number(), z.string()]).optional(),
     env: z.record(z.string(), z.string()).optional(),
     command: z.union([z.string(), z.array(z.string())]).optional(),
     health_path: z.string().optional(),
+    /** Seconds a new instance may take to pass its health check. */
+    health_timeout: z.number().int().optional(),
     writable_rootfs: z.boolean().optional(),
   })
   .strict();

@@ -1,7 +1,6 @@
 import { Args, Flags } from "@oclif/core";
 import { BaseCommand } from "../../lib/base-command.ts";
-import { canPrompt } from "../../lib/interaction.ts";
-import { UsageError } from "../../lib/usage-error.ts";
+import { confirmByName } from "../../lib/interaction.ts";
 
 export default class TenantsDelete extends BaseCommand {
   static override summary = "Delete a tenant and every container, network, volume, image and key it owns. Admin only.";
@@ -12,14 +11,9 @@ export default class TenantsDelete extends BaseCommand {
 
   async run() {
     const { args, flags } = await this.parse(TenantsDelete);
-    if (!flags.yes) {
-      if (!canPrompt()) throw new UsageError(`deleting tenant ${args.name} removes everything it owns: pass --yes to confirm`);
-      const { input } = await import("@inquirer/prompts");
-      const typed = await input({ message: `Type the tenant name (${args.name}) to delete it and everything it owns:` });
-      if (typed !== args.name) {
-        this.say("nothing deleted");
-        return { deleted: false, name: args.name };
-      }
+    if (!(await confirmByName({ yes: flags.yes, name: args.name, what: `deleting tenant ${args.name} removes everything it owns` }))) {
+      this.say("nothing deleted");
+      return { deleted: false, name: args.name };
     }
     await (await this.client()).tenants.delete(args.name);
     this.say(`tenant ${args.name} deleted`);

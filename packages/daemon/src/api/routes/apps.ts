@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import {
   ApiError,
+  buildQuerySchema,
   deployRequestSchema,
   durationSeconds,
   logsQuerySchema,
@@ -25,8 +26,8 @@ export function appRoutes(apps: AppService, builds: Builds, tenantOf: TenantOf) 
 
   routes.post("/v1/apps", async (c) => {
     const tenant = tenantOf(c);
-    const spec = await jsonBody(c, deployRequestSchema);
-    return c.json(await apps.deploy(tenant, spec), 201);
+    const { detach, ...change } = await jsonBody(c, deployRequestSchema);
+    return c.json(await apps.deploy(tenant, change, { detach: detach === true }), detach ? 202 : 201);
   });
 
   routes.get("/v1/apps/:name", async (c) => c.json(await apps.get(tenantOf(c), app(c), { detailed: true })));
@@ -37,9 +38,10 @@ export function appRoutes(apps: AppService, builds: Builds, tenantOf: TenantOf) 
   // The body is a tar of the build context; the answer streams the build's output as NDJSON.
   routes.post("/v1/apps/:name/builds", (c) => {
     const tenant = tenantOf(c);
+    const options = queryOf(c, buildQuerySchema);
     const body = c.req.raw.body;
     if (!body) throw new ApiError("invalid_input", "send the build context as a tar archive in the request body");
-    return ndjsonResponse(builds.build(tenant, app(c), Readable.fromWeb(body as import("node:stream/web").ReadableStream)));
+    return ndjsonResponse(builds.build(tenant, app(c), Readable.fromWeb(body as import("node:stream/web").ReadableStream), options));
   });
 
   routes.post("/v1/apps/:name/scale", async (c) => {
@@ -84,5 +86,6 @@ function toRelease(release: ReleaseRecord): Release {
     rollbackOf: release.rollbackOf,
     createdAt: release.createdAt,
     reason: release.reason,
+    changes: release.changes ?? [],
   };
 }

@@ -1,0 +1,111 @@
+import { PassThrough, type Readable } from "node:stream";
+import type { LogLine, LogOptions, Runtime } from "../runtime/runtime.ts";
+import type { InstanceRecord } from "../store/schema.ts";
+
+/** How often the follower looks for instances that joined, restarted or left. */
+const WATCH_MS = 500;
+/**
+ * Lines wait this long before they are written, so lines of several instances that arrive close
+ * together leave in time order rather than in the order their streams happened to deliver them.
+ */
+const REORDER_MS = 250;
+
+export interface LogFollowDeps {
+  runtime: Runtime;
+  /** The app's instances now; undefined once the app is gone (the stream then ends). */
+  instancesOf: () => InstanceRecord[] | undefined;
+  /** Whether the instance's container runs now (a stopped one is picked up again when it starts). */
+  isRunning: (containerId: string) => Promise<boolean>;
+}
+
+/** Docker's RFC 3339 timestamps trim trailing zeros; padded, they sort as text. */
+export function timeKey(ts: string): string {
+  const match = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(ts);
+  return match ? `${match[1]}.${(match[2] ?? "").padEnd(9, "0")}${match[3]}` : ts;
+}
+
+/**
+ * `mc logs -f`: every instance of the app, merged in time order, for as long as the app exists.
+ * Instances of a new release join, a restarted instance is picked up again where it left off, and
+ * removed ones drop out; the stream ends when the app is destroyed or the client goes away.
+ */
+export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail" | "sinceSeconds">): Readable {
+  const out = new PassThrough();
+  const streams = new Map<string, Readable>();
+  /** Per container, the key of the last line written: a re-attached stream starts after it. */
+  const lastSeen = new Map<string, string>();
+  const pending: LogLine[] = [];
+  const atStart = new Set((deps.instancesOf() ?? []).map((i) => i.containerId));
+  let closed = false;
+  let flushTimer: NodeJS.Timeout | undefined;
+
+  const flush = () => {
+    flushTimer = undefined;
+    pending.sort((a, b) => (timeKey(a.ts) < timeKey(b.ts) ? -1 : timeKey(a.ts) > timeKey(b.ts) ? 1 : 0));
+    const lines = pending.splice(0);
+    if (lines.length > 0 && !closed) out.write(lines.map((line) => `${JSON.stringify(line)}\n`).join(""));
+  };
+
+  const attach = async (instance: InstanceRecord) => {
+    const seen = lastSeen.get(instance.containerId);
+    const options: LogOptions = seen
+      ? { follow: true, sinceSeconds: Math.floor(Date.parse(`${seen.slice(0, 19)}Z`) / 1000) }
+      : atStart.has(instance.containerId)
+        ? { follow: true, ...initial }
+        : { follow: true }; // joined later: everything it wrote since it started
+    const stream = await deps.runtime.logs(instance.containerId, instance.id, options);
+    if (closed) {
+      stream.destroy();
+      return;
+    }
+    streams.set(instance.containerId, stream);
+    stream.on("data", (line: LogLine) => {
+      const key = timeKey(line.ts);
+      const previous = lastSeen.get(instance.containerId);
+      if (previous !== undefined && key <= previous) return; // already written before a restart
+      lastSeen.set(instance.containerId, key);
+      pending.push(line);
+      flushTimer ??= setTimeout(flush, REORDER_MS);
+    });
+    const detach = () => {
+      if (streams.get(instance.containerId) === stream) streams.delete(instance.containerId);
+    };
+    stream.once("end", detach);
+    stream.once("error", detach);
+    stream.once("close", detach);
+  };
+
+  let watching = false;
+  const watch = async () => {
+    if (watching || closed) return;
+    watching = true;
+    try {
+      const instances = deps.instancesOf();
+      if (!instances) return close();
+      for (const instance of instances) {
+        if (streams.has(instance.containerId)) continue;
+        if (!(await deps.isRunning(instance.containerId)) && lastSeen.has(instance.containerId)) continue;
+        if (!lastSeen.has(instance.containerId)) lastSeen.set(instance.containerId, "");
+        await attach(instance).catch(() => undefined);
+      }
+    } finally {
+      watching = false;
+    }
+  };
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(timer);
+    if (flushTimer) clearTimeout(flushTimer);
+    flush();
+    for (const stream of streams.values()) stream.destroy();
+    streams.clear();
+    out.end();
+  };
+
+  const timer = setInterval(() => void watch(), WATCH_MS);
+  out.on("close", close);
+  void watch();
+  return out;
+}

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { AppSpec } from "@minicloud/shared";
+import { resolveSpec, specChanges } from "./spec.ts";
+
+const running: AppSpec = {
+  name: "web",
+  image: "web:1",
+  port: 8080,
+  protocol: "http",
+  count: 3,
+  memory: 512 * 1024 ** 2,
+  cpus: 1,
+  env: { A: "1", B: "2" },
+  command: ["httpd", "-f"],
+  healthPath: "/health",
+  readOnlyRootfs: true,
+};
+
+test("a redeploy with only an image keeps every other setting of the running release", () => {
+  const spec = resolveSpec({ name: "web", image: "web:2" }, running);
+  assert.deepEqual(spec, { ...running, image: "web:2" });
+  assert.deepEqual(specChanges(running, spec), [{ field: "image", from: "web:1", to: "web:2" }]);
+});
+
+test("env adds and replaces, unsetEnv removes; changes name keys, never values", () => {
+  const spec = resolveSpec({ name: "web", env: { B: "secret-new", C: "3" }, unsetEnv: ["A"] }, running);
+  assert.deepEqual(spec.env, { B: "secret-new", C: "3" });
+  const changes = specChanges(running, spec);
+  assert.deepEqual(changes, [
+    { field: "env.A", from: "(set)", to: null },
+    { field: "env.B", from: "(set)", to: "(changed)" },
+    { field: "env.C", from: null, to: "(set)" },
+  ]);
+  assert.ok(!JSON.stringify(changes).includes("secret-new"));
+});
+
+test("reset starts from the defaults; a first deploy needs an image", () => {
+  const spec = resolveSpec({ name: "web", image: "web:3", reset: true }, running);
+  assert.equal(spec.count, 1);
+  assert.equal(spec.memory, 256 * 1024 ** 2);
+  assert.deepEqual(spec.env, {});
+  assert.equal(spec.port, undefined);
+  assert.throws(() => resolveSpec({ name: "web" }, undefined), /image: is required for the first deploy/);
+});
+
+test("a tcp app needs a port", () => {
+  assert.throws(() => resolveSpec({ name: "db", image: "pg", protocol: "tcp" }, undefined), /tcp app needs the port/);
+  assert.equal(resolveSpec({ name: "db", image: "pg", protocol: "tcp", port: 5432 }, undefined).protocol, "tcp");
+});
+
+test("releases recorded before protocols existed read as http", () => {
+  const { protocol: _, ...old } = running;
+  assert.equal(resolveSpec({ name: "web", count: 1 }, old).protocol, "http");
+  assert.deepEqual(specChanges(old, resolveSpec({ name: "web", count: 1 }, old)), [{ field: "count", from: "3", to: "1" }]);
+});

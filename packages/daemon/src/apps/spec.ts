@@ -1,0 +1,72 @@
+import { ApiError, type AppSpec, type DeployChange, formatBytes, SPEC_DEFAULTS, type SpecChange } from "@minicloud/shared";
+
+/**
+ * The spec a deploy runs: what it was told, over the running release's settings (or the defaults,
+ * for a first deploy or `reset`). Nothing a user set earlier is dropped because a later deploy
+ * left it out. Pure, so it is unit-tested.
+ */
+export function resolveSpec(change: DeployChange, current: AppSpec | undefined): AppSpec {
+  const base: Partial<AppSpec> = current && !change.reset ? current : { ...SPEC_DEFAULTS, env: {} };
+  const image = change.image ?? base.image;
+  if (image === undefined) {
+    throw new ApiError("invalid_input", `image: is required for the first deploy of ${change.name} (or a Dockerfile to build)`, [
+      { field: "image", message: "is required for a first deploy" },
+    ]);
+  }
+  const env = { ...(base.env ?? {}), ...(change.env ?? {}) };
+  for (const key of change.unsetEnv ?? []) delete env[key];
+  const spec: AppSpec = {
+    name: change.name,
+    image,
+    port: change.port ?? base.port,
+    protocol: change.protocol ?? base.protocol ?? "http",
+    count: change.count ?? base.count ?? SPEC_DEFAULTS.count,
+    memory: change.memory ?? base.memory ?? SPEC_DEFAULTS.memory,
+    cpus: change.cpus ?? base.cpus ?? SPEC_DEFAULTS.cpus,
+    env,
+    command: change.command ?? base.command,
+    healthPath: change.healthPath ?? base.healthPath ?? SPEC_DEFAULTS.healthPath,
+    healthTimeout: change.healthTimeout ?? base.healthTimeout,
+    readOnlyRootfs: change.readOnlyRootfs ?? base.readOnlyRootfs ?? SPEC_DEFAULTS.readOnlyRootfs,
+  };
+  if (spec.protocol === "tcp" && spec.port === undefined) {
+    throw new ApiError("invalid_input", "port: a tcp app needs the port it listens on (--port), for its health check and its address", [
+      { field: "port", message: "is required with protocol tcp" },
+    ]);
+  }
+  return withoutUndefined(spec);
+}
+
+/** The settings that differ between two specs, in words; env values never appear, only names. */
+export function specChanges(before: AppSpec | undefined, after: AppSpec): SpecChange[] {
+  const changes: SpecChange[] = [];
+  const show: [keyof AppSpec, (spec: AppSpec) => string | null][] = [
+    ["image", (s) => s.image],
+    ["port", (s) => (s.port === undefined ? null : String(s.port))],
+    ["protocol", (s) => s.protocol ?? "http"],
+    ["count", (s) => String(s.count)],
+    ["memory", (s) => formatBytes(s.memory)],
+    ["cpus", (s) => String(s.cpus)],
+    ["command", (s) => (s.command ? s.command.join(" ") : null)],
+    ["healthPath", (s) => s.healthPath],
+    ["healthTimeout", (s) => (s.healthTimeout === undefined ? null : `${s.healthTimeout}s`)],
+    ["readOnlyRootfs", (s) => String(s.readOnlyRootfs)],
+  ];
+  for (const [field, text] of show) {
+    const from = before ? text(before) : null;
+    const to = text(after);
+    if (from !== to) changes.push({ field, from, to });
+  }
+  const beforeEnv = before?.env ?? {};
+  for (const key of new Set([...Object.keys(beforeEnv), ...Object.keys(after.env)])) {
+    const had = key in beforeEnv;
+    const has = key in after.env;
+    if (had && has && beforeEnv[key] === after.env[key]) continue;
+    changes.push({ field: `env.${key}`, from: had ? "(set)" : null, to: has ? (had ? "(changed)" : "(set)") : null });
+  }
+  return changes;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
