@@ -5,6 +5,8 @@ export interface CurlOptions {
   cacert?: string;
   headers?: Record<string, string>;
   timeoutSeconds?: number;
+  /** curl `--resolve host:port:address` entries: a name reaches the ingress without any DNS. */
+  resolve?: string[];
 }
 
 export interface CurlResult {
@@ -21,6 +23,7 @@ export function curl(url: string, options: CurlOptions = {}): Promise<CurlResult
   const args = ["-sS", "--max-time", String(options.timeoutSeconds ?? 5), "-o", "-", "-w", "\n%{http_code}"];
   if (options.cacert) args.push("--cacert", options.cacert);
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push("-H", `${name}: ${value}`);
+  for (const entry of options.resolve ?? []) args.push("--resolve", entry);
   args.push(url);
   return new Promise((resolve) => {
     execFile("curl", args, { encoding: "utf8" }, (_error, stdout) => {

@@ -26,3 +26,16 @@ test("only loopback binds go without TLS", () => {
   assert.equal(isLoopback("0.0.0.0"), false);
   assert.equal(isLoopback("192.0.2.1"), false);
 });
+
+test("ACME is off unless MC_ACME_EMAIL is set; its settings are checked", () => {
+  assert.equal(loadConfig([], {}).acme, undefined);
+  assert.deepEqual(loadConfig([], { MC_ACME_EMAIL: "ops@example.com" }).acme, { email: "ops@example.com", ca: undefined });
+  const staging = "https://acme-staging-v02.api.letsencrypt.org/directory";
+  assert.deepEqual(loadConfig(["--acme-email", "ops@example.com", "--acme-ca", staging], {}).acme, {
+    email: "ops@example.com",
+    ca: staging,
+  });
+  assert.throws(() => loadConfig([], { MC_ACME_EMAIL: "not-an-email" }), /MC_ACME_EMAIL/);
+  assert.throws(() => loadConfig([], { MC_ACME_EMAIL: "ops@example.com", MC_ACME_CA: "http://plain" }), /MC_ACME_CA/);
+  assert.throws(() => loadConfig([], { MC_ACME_CA: staging }), /MC_ACME_CA needs MC_ACME_EMAIL/);
+});

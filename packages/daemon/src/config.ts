@@ -27,6 +27,8 @@ export interface DaemonConfig {
   /** API requests per key per minute (token bucket; also the burst). */
   rateLimitPerMinute: number;
   logLevel: string;
+  /** Public certificates for public custom domains through ACME; off (the ingress CA signs) when unset. */
+  acme: { email: string; ca: string | undefined } | undefined;
 }
 
 /** Every setting comes from an env var or the same-named flag (`MC_DATA_DIR` ⇔ `--data-dir`). */
@@ -48,6 +50,8 @@ const SETTINGS = {
   "health-timeout": "MC_HEALTH_TIMEOUT",
   "rate-limit": "MC_RATE_LIMIT",
   "log-level": "MC_LOG_LEVEL",
+  "acme-email": "MC_ACME_EMAIL",
+  "acme-ca": "MC_ACME_CA",
 } as const;
 
 export class ConfigError extends Error {}
@@ -89,6 +93,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (!Number.isInteger(rateLimit) || rateLimit < 1)
     throw new ConfigError("MC_RATE_LIMIT must be a whole number of requests per minute, at least 1");
 
+  const acmeEmail = get("acme-email") || undefined;
+  if (acmeEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(acmeEmail))
+    throw new ConfigError(`MC_ACME_EMAIL must be an email address (the ACME account's contact), got "${acmeEmail}"`);
+  const acmeCa = get("acme-ca") || undefined;
+  if (acmeCa !== undefined && !/^https:\/\/\S+$/.test(acmeCa))
+    throw new ConfigError(`MC_ACME_CA must be an ACME directory URL starting with https://, got "${acmeCa}"`);
+  if (acmeCa !== undefined && acmeEmail === undefined) throw new ConfigError("MC_ACME_CA needs MC_ACME_EMAIL, which turns ACME on");
+
   return {
     dataDir: path.resolve(get("data-dir") ?? defaultDataDir({})),
     socket: path.resolve(get("socket") ?? defaultSocket({ XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR })),
@@ -108,6 +120,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     healthTimeoutMs: healthTimeout * 1000,
     rateLimitPerMinute: rateLimit,
     logLevel: get("log-level") ?? "info",
+    acme: acmeEmail === undefined ? undefined : { email: acmeEmail, ca: acmeCa },
   };
 }
 

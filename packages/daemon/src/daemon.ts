@@ -10,6 +10,7 @@ import { AuditLog } from "./audit/log.ts";
 import { KeyedMutex } from "./common/keyed-mutex.ts";
 import { type DaemonConfig, isLoopback } from "./config.ts";
 import { TenantDns } from "./dns/tenant-dns.ts";
+import { DomainService } from "./domains/service.ts";
 import { EventBus } from "./events/bus.ts";
 import { DEFAULT_CRASH_POLICY } from "./healing/crash-policy.ts";
 import { Healer } from "./healing/healer.ts";
@@ -52,14 +53,18 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   const networking: Networking = new Networking({
     store,
     runtime,
-    ingress: new Ingress({ caddyBin, dataDir, domain, httpPort, httpsPort, resolver: `127.0.0.1:${config.dnsPort}` }, logger),
+    ingress: new Ingress(
+      { caddyBin, dataDir, domain, httpPort, httpsPort, resolver: `127.0.0.1:${config.dnsPort}`, acme: config.acme },
+      logger,
+    ),
     dns: new TenantDns({ corednsBin, dataDir, domain, port: config.dnsPort, ingressAddress: INGRESS_ADDRESS }, logger),
     hostsFile: config.hostsFile ? new HostsFile(config.hostsFile, INGRESS_ADDRESS) : undefined,
     events,
     isDown: (id: string): boolean => healer.isDown(id),
-    settings: { domain, httpPort, httpsPort, healthIntervalMs: config.healthIntervalMs },
+    settings: { domain, httpPort, httpsPort, healthIntervalMs: config.healthIntervalMs, acme: config.acme !== undefined },
     logger,
   });
+  const domains = new DomainService({ store, events, networking, domain });
   const apps = new AppService({
     store,
     runtime,
@@ -68,6 +73,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     logger,
     quotaOf,
     networking,
+    domains,
     events,
     isCrashLooping: (id: string): boolean => healer.isCrashLooping(id),
     expectExit: (id: string): void => healer.expectExit(id),
@@ -122,6 +128,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     keys,
     auditLog,
     networking,
+    domains,
     events,
     builds: new Builds(runtime, config.prefix, logger),
     rateLimit: { limit: config.rateLimitPerMinute, windowSeconds: 60 },

@@ -1,6 +1,10 @@
+import { certificateIssuer } from "./certificates.ts";
+
 /** One host on the ingress, and the DNS name whose A records are the instances behind it. */
 export interface IngressRoute {
   host: string;
+  /** The app's custom domains: more host names on the same route, served the same way. */
+  customHosts?: string[] | undefined;
   /** `<app>.<tenant>.internal`, answered by CoreDNS on the host's resolver address. */
   upstreamName: string;
   port: number;
@@ -14,6 +18,14 @@ export interface CaddySettings {
   notFoundPage: string;
   /** CoreDNS on the host (`127.0.0.1:<MC_DNS_PORT>`), which Caddy asks for upstream addresses. */
   resolver: string;
+  /** Set: public custom domains get their certificates from this ACME CA (Let's Encrypt by default). */
+  acme?: AcmeSettings | undefined;
+}
+
+export interface AcmeSettings {
+  email: string;
+  /** The CA's directory URL; Caddy's default (Let's Encrypt) when unset. */
+  ca?: string | undefined;
 }
 
 /** How long a request may keep trying other instances when one refuses (a crash, a rolling deploy). */
@@ -33,7 +45,7 @@ export function adminConfig(adminSocket: string): object {
 /**
  * Caddy's whole JSON config for a set of routes: pure, so it is unit-tested and a restarted Caddy
  * gets exactly the same config. HTTP and HTTPS share the routes; certificates come from Caddy's
- * internal CA; unknown hosts get our 404 page.
+ * internal CA, except for public custom domains when ACME is configured; unknown hosts get our 404 page.
  */
 export function caddyConfig(settings: CaddySettings, routes: IngressRoute[]): object {
   const sorted = [...routes].sort((a, b) => a.host.localeCompare(b.host));
@@ -44,7 +56,7 @@ export function caddyConfig(settings: CaddySettings, routes: IngressRoute[]): ob
     storage: { module: "file_system", root: settings.storageDir },
     apps: {
       pki: { certificate_authorities: { local: { name: "minicloud ingress CA", install_trust: false } } },
-      tls: { automation: { policies: [{ issuers: [{ module: "internal" }] }] } },
+      tls: { automation: { policies: certificatePolicies(sorted, settings.acme) } },
       http: {
         http_port: settings.httpPort,
         https_port: settings.httpsPort,
@@ -64,10 +76,26 @@ export function caddyConfig(settings: CaddySettings, routes: IngressRoute[]): ob
   };
 }
 
+/**
+ * Which CA signs which host: ACME for public custom domains when configured (first, as Caddy takes
+ * the first policy whose subjects match), the internal CA for everything else, platform hosts included.
+ */
+function certificatePolicies(routes: IngressRoute[], acme: AcmeSettings | undefined): object[] {
+  const internal = { issuers: [{ module: "internal" }] };
+  const publicHosts = routes
+    .flatMap((route) => route.customHosts ?? [])
+    .filter((host) => certificateIssuer(host, acme !== undefined) === "acme");
+  // Never an ACME policy without subjects: Caddy would apply it to every host.
+  if (!acme || publicHosts.length === 0) return [internal];
+  const issuer = { module: "acme", email: acme.email, ...(acme.ca ? { ca: acme.ca } : {}) };
+  return [{ subjects: publicHosts.sort(), issuers: [issuer] }, internal];
+}
+
 function toCaddyRoute(route: IngressRoute, resolver: string): object {
+  const hosts = [route.host, ...(route.customHosts ?? [])];
   return {
     // A fully qualified Host ("web.acme.cloud.local.") is the same host.
-    match: [{ host: [route.host, `${route.host}.`] }],
+    match: [{ host: hosts.flatMap((host) => [host, `${host}.`]) }],
     handle: [
       {
         handler: "reverse_proxy",

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { Serial } from "../common/keyed-mutex.ts";
 import { type ProcessStatus, SupervisedProcess } from "../supervisor/supervised-process.ts";
 import { caddyAdmin } from "./caddy-admin.ts";
-import { adminConfig, caddyConfig, type IngressRoute } from "./caddy-config.ts";
+import { type AcmeSettings, adminConfig, caddyConfig, type IngressRoute } from "./caddy-config.ts";
 import { notFoundPage } from "./not-found-page.ts";
 
 /** Caddy's own words, or a clear one for the usual cause: a port someone else holds. */
@@ -26,6 +26,8 @@ export interface IngressSettings {
   httpsPort: number;
   /** `host:port` of CoreDNS on the host: Caddy resolves each app's instances there. */
   resolver: string;
+  /** Public certificates for public custom domains; off when unset. */
+  acme?: AcmeSettings | undefined;
 }
 
 /**
@@ -102,6 +104,7 @@ export class Ingress {
           httpsPort,
           notFoundPage: notFoundPage(domain),
           resolver: this.settings.resolver,
+          acme: this.settings.acme,
         },
         this.routes,
       ),

@@ -85,3 +85,20 @@ test("an app without a port gets DNS records but no ingress route", () => {
   assert.deepEqual(routes, []);
   assert.equal(records.get("acme")?.length, 2);
 });
+
+test("custom domains ride on their own app's route, sorted, and go when it stops serving", () => {
+  const domains = [
+    { hostname: "www.shop.example.com", tenant: "acme", app: "web", createdAt: "" },
+    { hostname: "shop.example.com", tenant: "acme", app: "web", createdAt: "" },
+    { hostname: "beta.example.com", tenant: "beta", app: "web", createdAt: "" },
+  ];
+  const apps = [app("acme", "web"), app("beta", "web", { desired: "stopped" }), app("acme", "api")];
+  const { routes } = exposureOf(apps, ["acme", "beta"], "cloud.local", () => false, domains);
+  assert.deepEqual(
+    routes.map((r) => [r.host, r.customHosts]),
+    [
+      ["web.acme.cloud.local", ["shop.example.com", "www.shop.example.com"]],
+      ["api.acme.cloud.local", undefined],
+    ],
+  );
+});

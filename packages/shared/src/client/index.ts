@@ -1,11 +1,13 @@
 import type { Health, IngressCa, Whoami } from "../schemas/system.ts";
 import { AccountClient, TenantsClient } from "./admin.ts";
 import { AppsClient } from "./apps.ts";
+import { DomainsClient } from "./domains.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { Transport } from "./transport.ts";
 
 export * from "./admin.ts";
 export * from "./apps.ts";
+export * from "./domains.ts";
 export * from "./endpoint.ts";
 export * from "./tls.ts";
 export * from "./transport.ts";
@@ -21,6 +23,7 @@ export class MinicloudClient {
   readonly apps: AppsClient;
   readonly tenants: TenantsClient;
   readonly account: AccountClient;
+  readonly domains: DomainsClient;
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
@@ -28,6 +31,7 @@ export class MinicloudClient {
     this.apps = new AppsClient(this.transport, scope);
     this.tenants = new TenantsClient(this.transport);
     this.account = new AccountClient(this.transport, scope);
+    this.domains = new DomainsClient(this.transport, scope);
   }
 
   health(): Promise<Health> {
