@@ -25,7 +25,7 @@ describe("mc daemon start|status|stop and mcd's start-up errors", () => {
     };
   });
   after(async () => {
-    await mc(["daemon", "stop"], env);
+    await mc(["daemon", "stop", "--all"], env);
     await removeAllOf(prefix);
     await rm(dir, { recursive: true, force: true });
   });

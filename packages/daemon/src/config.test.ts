@@ -39,3 +39,43 @@ test("ACME is off unless MC_ACME_EMAIL is set; its settings are checked", () => 
   assert.throws(() => loadConfig([], { MC_ACME_EMAIL: "ops@example.com", MC_ACME_CA: "http://plain" }), /MC_ACME_CA/);
   assert.throws(() => loadConfig([], { MC_ACME_CA: staging }), /MC_ACME_CA needs MC_ACME_EMAIL/);
 });
+
+test("settings files: the data dir's over /etc's, env and flags over both; each value says where it came from", async () => {
+  const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const dir = await mkdtemp(path.join(os.tmpdir(), "mcd-config-"));
+  try {
+    const systemFile = path.join(dir, "system.toml");
+    await writeFile(systemFile, 'domain = "system.test"\nhttp-port = 8001\nhosts-file = "hosts"\n');
+    await writeFile(path.join(dir, "mcd.toml"), "http-port = 8002\n");
+    const config = loadConfig([], { MC_DATA_DIR: dir, MC_HTTPS_PORT: "8443" }, { systemFile });
+    assert.equal(config.domain, "system.test");
+    assert.equal(config.httpPort, 8002);
+    assert.equal(config.httpsPort, 8443);
+    assert.equal(config.hostsFile, path.join(dir, "hosts"), "a relative path is relative to its file");
+    const source = (key: string) => config.settings.find((s) => s.key === key);
+    assert.deepEqual(source("http-port"), {
+      key: "http-port",
+      env: "MC_HTTP_PORT",
+      value: "8002",
+      source: "file",
+      file: path.join(dir, "mcd.toml"),
+    });
+    assert.equal(source("domain")?.file, systemFile);
+    assert.equal(source("https-port")?.source, "env");
+    assert.equal(source("prefix")?.source, "default");
+    assert.deepEqual([...config.given], [["https-port", 8443]], "only what env/flags gave is saved, never the data dir");
+    assert.equal(loadConfig(["--http-port", "9000"], { MC_DATA_DIR: dir, MC_HTTP_PORT: "9001" }, { systemFile }).httpPort, 9000);
+    assert.equal(loadConfig([], { MC_DATA_DIR: dir, MC_HOSTS_FILE: "" }, { systemFile }).hostsFile, undefined, "empty turns it off");
+
+    await writeFile(path.join(dir, "mcd.toml"), "http-port = 99999\n");
+    assert.throws(
+      () => loadConfig([], { MC_DATA_DIR: dir }, { systemFile }),
+      new RegExp(`^Error: http-port in ${path.join(dir, "mcd.toml")} must be a port number \\(0-65535\\), got "99999"$`),
+    );
+    assert.equal(loadConfig([], { MC_DATA_DIR: dir, MC_HTTP_PORT: "80" }, { systemFile }).httpPort, 80, "env overrides a bad file value");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,22 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { defaultDataDir, defaultSocket } from "@minicloud/shared";
+import { ConfigError, type FileValues, readSettingsFile } from "./settings-file.ts";
+
+export { ConfigError } from "./settings-file.ts";
+
+export type SettingSource = "flag" | "env" | "file" | "default";
+
+/** One effective setting and where its value came from (what `mc daemon status` shows). */
+export interface SettingReport {
+  key: SettingKey;
+  env: string;
+  /** null: unset (off, or found on PATH). */
+  value: string | null;
+  source: SettingSource;
+  /** The settings file it came from, for source "file". */
+  file: string | null;
+}
 
 export interface DaemonConfig {
   dataDir: string;
@@ -29,99 +45,222 @@ export interface DaemonConfig {
   logLevel: string;
   /** Public certificates for public custom domains through ACME; off (the ingress CA signs) when unset. */
   acme: { email: string; ca: string | undefined } | undefined;
+  /** Every setting with its source, in table order. */
+  settings: SettingReport[];
+  /** The settings files considered, highest precedence first. */
+  files: { path: string; loaded: boolean }[];
+  /** The data dir's settings file: what `given` is saved to. */
+  settingsFile: string;
+  /** Settings given by env var or flag at this start, as they are saved for the next one. */
+  given: FileValues;
 }
 
-/** Every setting comes from an env var or the same-named flag (`MC_DATA_DIR` ⇔ `--data-dir`). */
+interface SettingDef {
+  env: string;
+  /** How the value is written to the settings file; paths are made absolute. */
+  kind: "text" | "number" | "path";
+  /** Unset is a valid state (off, or PATH); an empty value sets it so. */
+  optional?: true;
+  /** Why it cannot come from a settings file (it says where that file is, or how to find the daemon). */
+  notInFile?: string;
+}
+
+/** Every setting comes from an env var or the same-named flag (`MC_DATA_DIR` ⇔ `--data-dir`), else the settings files. */
 const SETTINGS = {
-  "data-dir": "MC_DATA_DIR",
-  socket: "MC_SOCKET",
-  listen: "MC_LISTEN",
-  domain: "MC_DOMAIN",
-  "http-port": "MC_HTTP_PORT",
-  "https-port": "MC_HTTPS_PORT",
-  "dns-port": "MC_DNS_PORT",
-  "subnet-pool": "MC_SUBNET_POOL",
-  "caddy-bin": "MC_CADDY_BIN",
-  "hosts-file": "MC_HOSTS_FILE",
-  "coredns-bin": "MC_COREDNS_BIN",
-  "health-interval": "MC_HEALTH_INTERVAL",
-  "reconcile-interval": "MC_RECONCILE_INTERVAL",
-  prefix: "MC_PREFIX",
-  "health-timeout": "MC_HEALTH_TIMEOUT",
-  "rate-limit": "MC_RATE_LIMIT",
-  "log-level": "MC_LOG_LEVEL",
-  "acme-email": "MC_ACME_EMAIL",
-  "acme-ca": "MC_ACME_CA",
-} as const;
+  "data-dir": { env: "MC_DATA_DIR", kind: "path", notInFile: "it says where this file is: use MC_DATA_DIR or --data-dir" },
+  socket: { env: "MC_SOCKET", kind: "path", notInFile: "`mc` finds the daemon by it: use MC_SOCKET or --socket" },
+  listen: { env: "MC_LISTEN", kind: "text" },
+  domain: { env: "MC_DOMAIN", kind: "text" },
+  "http-port": { env: "MC_HTTP_PORT", kind: "number" },
+  "https-port": { env: "MC_HTTPS_PORT", kind: "number" },
+  "dns-port": { env: "MC_DNS_PORT", kind: "number" },
+  "subnet-pool": { env: "MC_SUBNET_POOL", kind: "text" },
+  "caddy-bin": { env: "MC_CADDY_BIN", kind: "path", optional: true },
+  "hosts-file": { env: "MC_HOSTS_FILE", kind: "path", optional: true },
+  "coredns-bin": { env: "MC_COREDNS_BIN", kind: "path", optional: true },
+  "health-interval": { env: "MC_HEALTH_INTERVAL", kind: "number" },
+  "reconcile-interval": { env: "MC_RECONCILE_INTERVAL", kind: "number" },
+  prefix: { env: "MC_PREFIX", kind: "text" },
+  "health-timeout": { env: "MC_HEALTH_TIMEOUT", kind: "number" },
+  "rate-limit": { env: "MC_RATE_LIMIT", kind: "number" },
+  "log-level": { env: "MC_LOG_LEVEL", kind: "text" },
+  "acme-email": { env: "MC_ACME_EMAIL", kind: "text", optional: true },
+  "acme-ca": { env: "MC_ACME_CA", kind: "text", optional: true },
+} as const satisfies Record<string, SettingDef>;
 
-export class ConfigError extends Error {}
+export type SettingKey = keyof typeof SETTINGS;
 
-function port(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65535)
-    throw new ConfigError(`${name} must be a port number (0-65535), got "${text}"`);
-  return value;
+const DEFAULTS: Partial<Record<SettingKey, string>> = {
+  listen: "127.0.0.1:7070",
+  domain: "cloud.local",
+  "http-port": "80",
+  "https-port": "443",
+  "dns-port": "53",
+  "subnet-pool": "10.210.0.0/16",
+  "health-interval": "5",
+  "reconcile-interval": "30",
+  prefix: "mc",
+  "health-timeout": "30",
+  "rate-limit": "600",
+  "log-level": "info",
+};
+
+/** Read when present, below the data dir's own file. */
+export const SYSTEM_SETTINGS_FILE = "/etc/minicloud/mcd.toml";
+/** The data dir's settings file. */
+export const SETTINGS_FILE_NAME = "mcd.toml";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+interface Resolved {
+  value: string | undefined;
+  source: SettingSource;
+  file: string | null;
+  /** How an error names it: `MC_HTTP_PORT`, `--http-port`, `http-port in /var/lib/minicloud/mcd.toml`. */
+  label: string;
 }
 
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
-  const { values } = parseArgs({
+export interface LoadOptions {
+  /** The system-wide settings file (tests point it elsewhere). */
+  systemFile?: string;
+}
+
+/**
+ * Settings by precedence: flag, env var, `<data dir>/mcd.toml`, /etc/minicloud/mcd.toml, default.
+ * A bad value is a ConfigError naming the setting as it was given (env var, flag, or key and file).
+ */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): DaemonConfig {
+  const { values: flags } = parseArgs({
     args: argv,
     options: Object.fromEntries(Object.keys(SETTINGS).map((flag) => [flag, { type: "string" as const }])),
     strict: true,
   });
-  const get = (flag: keyof typeof SETTINGS): string | undefined => (values[flag] as string | undefined) ?? env[SETTINGS[flag]];
+  const given = (key: SettingKey): Resolved | undefined => {
+    const def: SettingDef = SETTINGS[key];
+    const flag = flags[key] as string | undefined;
+    // An empty value unsets an optional setting; for the others it is as if it were not given.
+    if (flag !== undefined && (flag !== "" || def.optional)) return { value: flag, source: "flag", file: null, label: `--${key}` };
+    const fromEnv = env[def.env];
+    if (fromEnv !== undefined && (fromEnv !== "" || def.optional)) return { value: fromEnv, source: "env", file: null, label: def.env };
+    return undefined;
+  };
 
-  const listen = get("listen") ?? "127.0.0.1:7070";
-  const match = /^(.*):(\d+)$/.exec(listen);
-  if (!match) throw new ConfigError(`MC_LISTEN must be host:port, got "${listen}"`);
-  const prefix = get("prefix") ?? "mc";
-  if (!/^[a-z][a-z0-9-]{0,15}$/.test(prefix)) {
-    throw new ConfigError(`MC_PREFIX must be 1-16 lowercase letters, digits or '-', starting with a letter; got "${prefix}"`);
+  // The data dir (where the settings file is) and the socket come from env, flag or default only.
+  const dataDir = path.resolve(given("data-dir")?.value ?? defaultDataDir({}));
+  const settingsFile = path.join(dataDir, SETTINGS_FILE_NAME);
+  const layers = [settingsFile, options.systemFile ?? SYSTEM_SETTINGS_FILE].map((file) => ({ file, values: readLayer(file) }));
+
+  const resolved = {} as Record<SettingKey, Resolved>;
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const layer = layers.find((l) => l.values?.has(key));
+    const fileValue = layer?.values?.get(key);
+    resolved[key] =
+      given(key) ??
+      (layer && fileValue !== undefined
+        ? {
+            value: fromFile(String(fileValue), SETTINGS[key], layer.file),
+            source: "file",
+            file: layer.file,
+            label: `${key} in ${layer.file}`,
+          }
+        : { value: DEFAULTS[key], source: "default", file: null, label: SETTINGS[key].env });
   }
-  const healthTimeout = Number(get("health-timeout") ?? "30");
-  if (!(healthTimeout > 0)) throw new ConfigError("MC_HEALTH_TIMEOUT must be a positive number of seconds");
+  resolved["data-dir"] = { ...resolved["data-dir"], value: dataDir };
+  const get = (key: SettingKey): string => resolved[key].value ?? "";
+  const label = (key: SettingKey): string => resolved[key].label;
 
-  const healthInterval = Number(get("health-interval") ?? "5");
-  if (!(healthInterval > 0)) throw new ConfigError("MC_HEALTH_INTERVAL must be a positive number of seconds");
-  const reconcileInterval = Number(get("reconcile-interval") ?? "30");
-  if (!(reconcileInterval > 0)) throw new ConfigError("MC_RECONCILE_INTERVAL must be a positive number of seconds");
-  const subnetPool = get("subnet-pool") ?? "10.210.0.0/16";
+  const listen = get("listen");
+  const match = /^(.*):(\d+)$/.exec(listen);
+  if (!match) throw new ConfigError(`${label("listen")} must be host:port, got "${listen}"`);
+  const prefix = get("prefix");
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(prefix)) {
+    throw new ConfigError(`${label("prefix")} must be 1-16 lowercase letters, digits or '-', starting with a letter; got "${prefix}"`);
+  }
+  const domain = get("domain").toLowerCase();
+  if (!HOSTNAME.test(domain)) throw new ConfigError(`${label("domain")} must be a DNS name such as cloud.local, got "${get("domain")}"`);
+  const seconds = (key: SettingKey): number => {
+    const value = Number(get(key));
+    if (!(value > 0)) throw new ConfigError(`${label(key)} must be a positive number of seconds, got "${get(key)}"`);
+    return value;
+  };
+  const subnetPool = get("subnet-pool");
   if (!/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/.test(subnetPool))
-    throw new ConfigError(`MC_SUBNET_POOL must be an IPv4 range from /16 to /24 such as 10.210.0.0/16, got "${subnetPool}"`);
-
-  const rateLimit = Number(get("rate-limit") ?? "600");
+    throw new ConfigError(`${label("subnet-pool")} must be an IPv4 range from /16 to /24 such as 10.210.0.0/16, got "${subnetPool}"`);
+  const rateLimit = Number(get("rate-limit"));
   if (!Number.isInteger(rateLimit) || rateLimit < 1)
-    throw new ConfigError("MC_RATE_LIMIT must be a whole number of requests per minute, at least 1");
+    throw new ConfigError(`${label("rate-limit")} must be a whole number of requests per minute, at least 1; got "${get("rate-limit")}"`);
+  const logLevel = get("log-level");
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`${label("log-level")} must be one of ${LOG_LEVELS.join(", ")}; got "${logLevel}"`);
+  const port = (key: SettingKey, text = get(key)): number => {
+    const value = Number(text);
+    if (text === "" || !Number.isInteger(value) || value < 0 || value > 65535)
+      throw new ConfigError(`${label(key)} must be a port number (0-65535), got "${text}"`);
+    return value;
+  };
 
   const acmeEmail = get("acme-email") || undefined;
   if (acmeEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(acmeEmail))
-    throw new ConfigError(`MC_ACME_EMAIL must be an email address (the ACME account's contact), got "${acmeEmail}"`);
+    throw new ConfigError(`${label("acme-email")} must be an email address (the ACME account's contact), got "${acmeEmail}"`);
   const acmeCa = get("acme-ca") || undefined;
   if (acmeCa !== undefined && !/^https:\/\/\S+$/.test(acmeCa))
-    throw new ConfigError(`MC_ACME_CA must be an ACME directory URL starting with https://, got "${acmeCa}"`);
-  if (acmeCa !== undefined && acmeEmail === undefined) throw new ConfigError("MC_ACME_CA needs MC_ACME_EMAIL, which turns ACME on");
+    throw new ConfigError(`${label("acme-ca")} must be an ACME directory URL starting with https://, got "${acmeCa}"`);
+  if (acmeCa !== undefined && acmeEmail === undefined)
+    throw new ConfigError(`${label("acme-ca")} needs MC_ACME_EMAIL, which turns ACME on`);
 
-  return {
-    dataDir: path.resolve(get("data-dir") ?? defaultDataDir({})),
-    socket: path.resolve(get("socket") ?? defaultSocket({ XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR })),
-    listen: { host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port: port("MC_LISTEN", match[2] ?? "") },
-    domain: get("domain") ?? "cloud.local",
-    httpPort: port("MC_HTTP_PORT", get("http-port") ?? "80"),
-    httpsPort: port("MC_HTTPS_PORT", get("https-port") ?? "443"),
-    dnsPort: port("MC_DNS_PORT", get("dns-port") ?? "53"),
+  const config: DaemonConfig = {
+    dataDir,
+    socket: path.resolve(given("socket")?.value ?? defaultSocket({ XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR })),
+    listen: { host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port: port("listen", match[2]) },
+    domain,
+    httpPort: port("http-port"),
+    httpsPort: port("https-port"),
+    dnsPort: port("dns-port"),
     subnetPool,
-    caddyBin: get("caddy-bin"),
-    hostsFile: get("hosts-file") || undefined,
-    corednsBin: get("coredns-bin"),
-    healthIntervalMs: healthInterval * 1000,
-    reconcileIntervalMs: reconcileInterval * 1000,
+    caddyBin: optionalPath(resolved["caddy-bin"]),
+    hostsFile: optionalPath(resolved["hosts-file"]),
+    corednsBin: optionalPath(resolved["coredns-bin"]),
+    healthIntervalMs: seconds("health-interval") * 1000,
+    reconcileIntervalMs: seconds("reconcile-interval") * 1000,
     prefix,
     dockerHost: env.DOCKER_HOST,
-    healthTimeoutMs: healthTimeout * 1000,
+    healthTimeoutMs: seconds("health-timeout") * 1000,
     rateLimitPerMinute: rateLimit,
-    logLevel: get("log-level") ?? "info",
+    logLevel,
     acme: acmeEmail === undefined ? undefined : { email: acmeEmail, ca: acmeCa },
+    settings: [],
+    files: layers.map((l) => ({ path: l.file, loaded: l.values !== undefined })),
+    settingsFile,
+    given: new Map(),
   };
+  resolved.socket = { ...(given("socket") ?? { source: "default", file: null, label: "MC_SOCKET" }), value: config.socket };
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const { value, source, file } = resolved[key];
+    const def: SettingDef = SETTINGS[key];
+    const effective = def.kind === "path" && value ? path.resolve(value) : (value ?? "");
+    config.settings.push({ key, env: def.env, value: effective === "" ? null : effective, source, file });
+    if ((source === "env" || source === "flag") && !def.notInFile) {
+      config.given.set(key, def.kind === "number" ? Number(effective) : effective);
+    }
+  }
+  return config;
+}
+
+/** A settings file's values; a relative path in it is relative to the file. */
+function readLayer(file: string): FileValues | undefined {
+  const refused = new Map(
+    Object.entries(SETTINGS).flatMap(([key, def]: [string, SettingDef]) => (def.notInFile ? [[key, def.notInFile] as const] : [])),
+  );
+  return readSettingsFile(file, new Set(Object.keys(SETTINGS).filter((key) => !refused.has(key))), refused);
+}
+
+function fromFile(value: string, def: SettingDef, file: string): string {
+  return def.kind === "path" && value !== "" ? path.resolve(path.dirname(file), value) : value;
+}
+
+function optionalPath(setting: Resolved): string | undefined {
+  return setting.value ? path.resolve(setting.value) : undefined;
 }
 
 /** Loopback binds serve plain HTTP; anything else serves TLS. */

@@ -110,7 +110,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   try {
     await networking.start();
   } catch (error) {
-    await networking.stop();
+    await networking.release();
     throw error;
   }
   await healer.start();
@@ -132,6 +132,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     events,
     builds: new Builds(runtime, config.prefix, logger),
     rateLimit: { limit: config.rateLimitPerMinute, windowSeconds: 60 },
+    settings: { settings: config.settings, files: config.files },
     logger,
   });
   const tls = isLoopback(config.listen.host) ? undefined : await loadTlsMaterial(config.dataDir, config.listen.host);
@@ -141,7 +142,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       attachEventSocket(server, transport, { store, events, auditLog }),
     );
   } catch (error) {
-    await networking.stop();
+    await networking.release();
     throw error;
   }
   const scheme = tls ? "https" : "http";
@@ -154,7 +155,8 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       clearInterval(reconcileTimer);
       healer.stop();
       await listeners.close();
-      await networking.stop();
+      // Caddy and CoreDNS keep serving every app's URL; the next daemon adopts them.
+      networking.detach();
     },
   };
 }

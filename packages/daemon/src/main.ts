@@ -5,6 +5,7 @@ import { startDaemon } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
 import { EngineUnavailableError } from "./runtime/runtime.ts";
 import { ListenError } from "./server/listeners.ts";
+import { saveSettings } from "./settings-file.ts";
 import { MissingBinaryError } from "./supervisor/binaries.ts";
 import { ProcessStartError } from "./supervisor/supervised-process.ts";
 
@@ -31,6 +32,11 @@ export async function main(argv: string[]): Promise<void> {
   }
   const pidFile = path.join(config.dataDir, "mcd.pid");
   await writeFile(pidFile, `${process.pid}\n`);
+  // Saved once the daemon runs with them, so a setting that cannot work is not kept for the next start.
+  await saveSettings(config.settingsFile, config.given).then(
+    (saved) => saved && logger.info({ file: config.settingsFile, keys: [...config.given.keys()] }, "saved the settings given at start"),
+    (error) => logger.warn({ err: error, file: config.settingsFile }, "could not save the settings given at start"),
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

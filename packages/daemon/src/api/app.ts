@@ -1,4 +1,4 @@
-import { ApiError } from "@minicloud/shared";
+import { ApiError, type DaemonSettings } from "@minicloud/shared";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
@@ -23,7 +23,7 @@ import { appRoutes } from "./routes/apps.ts";
 import { domainRoutes } from "./routes/domains.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { openApiRoute } from "./routes/openapi.ts";
-import { healthRoute, systemRoutes } from "./routes/system.ts";
+import { healthRoute, settingsRoute, systemRoutes } from "./routes/system.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { tenantScope } from "./scope.ts";
 
@@ -42,6 +42,8 @@ export interface ApiDeps {
   events: EventBus;
   builds: Builds;
   rateLimit: RateLimitOptions;
+  /** What GET /v1/system/settings shows. */
+  settings: DaemonSettings;
   logger: Logger;
 }
 
@@ -73,6 +75,7 @@ export function createApi(deps: ApiDeps) {
 
   const tenantOf = tenantScope(deps.tenants);
   api.route("/", systemRoutes(deps.networking));
+  api.route("/", settingsRoute(deps.settings));
   api.route("/", appRoutes(deps.apps, deps.builds, tenantOf));
   api.route("/", tenantRoutes(deps.tenants));
   api.route("/", domainRoutes(deps.domains, tenantOf));

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { Serial } from "../common/keyed-mutex.ts";
@@ -6,7 +6,7 @@ import type { TenantNetwork } from "../runtime/runtime.ts";
 import { type ProcessStatus, SupervisedProcess } from "../supervisor/supervised-process.ts";
 import { corefile } from "./corefile.ts";
 import { soaSerial } from "./soa-probe.ts";
-import { type DnsRecord, zoneFile } from "./zone-file.ts";
+import { type DnsRecord, serialOf, zoneFile } from "./zone-file.ts";
 
 export interface DnsSettings {
   corednsBin: string;
@@ -77,11 +77,18 @@ export class TenantDns {
     return path.join(this.dir, "zones", `${name}.zone`);
   }
 
-  async start(networks: TenantNetwork[]): Promise<void> {
+  /**
+   * Writes every zone with the records it should serve (`records`, per tenant) and the Corefile, then
+   * starts CoreDNS, or adopts the one an earlier daemon left serving: that one sees the same
+   * records (no zone is ever written empty first) and reloads the Corefile only if it changed.
+   */
+  async start(networks: TenantNetwork[], records: ReadonlyMap<string, DnsRecord[]>): Promise<void> {
     await mkdir(path.join(this.dir, "zones"), { recursive: true });
     await mkdir(path.join(this.settings.dataDir, "logs"), { recursive: true });
     await mkdir(path.join(this.settings.dataDir, "run"), { recursive: true });
-    this.serial = Math.floor(Date.now() / 1000);
+    // Serials only grow, or a running CoreDNS keeps its old zone: continue from the files' own.
+    this.serial = Math.max(Math.floor(Date.now() / 1000), (await this.highestSerial()) + 1);
+    this.corefileText = await readFile(this.corefilePath, "utf8").catch(() => "");
     this.networks = new Map(networks.map((n) => [n.tenant, n]));
     const hostRecords: DnsRecord[] = [
       { name: "@", ip: this.settings.ingressAddress },
@@ -89,13 +96,22 @@ export class TenantDns {
     ];
     await this.writeAtomically(this.zonePath("_host"), zoneFile(this.settings.domain, this.serial, hostRecords));
     await this.writeAtomically(this.zonePath("_internal"), zoneFile("internal", this.serial, []));
-    for (const network of networks) await this.writeZone(network.tenant, []);
-    await this.writeCorefile();
-    await this.process.start();
+    for (const network of networks) await this.writeZone(network.tenant, records.get(network.tenant) ?? []);
+    const changed = await this.writeCorefile();
+    if ((await this.process.start()) === "adopted" && changed) await this.signalReload();
   }
 
   stop(): Promise<void> {
     return this.process.stop();
+  }
+
+  /** Leaves CoreDNS serving for the next daemon. */
+  detach(): void {
+    this.process.detach();
+  }
+
+  release(): Promise<void> {
+    return this.process.release();
   }
 
   status(): ProcessStatus {
@@ -168,11 +184,22 @@ export class TenantDns {
   }
 
   private async reload(): Promise<void> {
-    if (!(await this.writeCorefile())) return;
+    if (await this.writeCorefile()) await this.signalReload();
+  }
+
+  private async signalReload(): Promise<void> {
     const pid = this.process.pid;
     if (pid === undefined) return; // not running: the next start reads the new Corefile
     process.kill(pid, "SIGUSR1");
     await this.waitForGateways();
+  }
+
+  private async highestSerial(): Promise<number> {
+    const files = await readdir(path.join(this.dir, "zones")).catch(() => []);
+    const texts = await Promise.all(
+      files.filter((f) => f.endsWith(".zone")).map((f) => readFile(path.join(this.dir, "zones", f), "utf8").catch(() => "")),
+    );
+    return Math.max(0, ...texts.map((text) => serialOf(text) ?? 0));
   }
 
   /** After a (re)load: every tenant's view answers on its gateway before containers are told to use it. */

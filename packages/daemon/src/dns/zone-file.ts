@@ -21,3 +21,9 @@ export function zoneFile(origin: string, serial: number, records: DnsRecord[]): 
   for (const record of sorted) lines.push(`${record.name} ${RECORD_TTL} IN A ${record.ip}`);
   return `${lines.join("\n")}\n`;
 }
+
+/** The SOA serial of a zone file written by zoneFile(). */
+export function serialOf(text: string): number | undefined {
+  const match = / IN SOA \S+ \S+ (\d+) /.exec(text);
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import { Serial } from "../common/keyed-mutex.ts";
 import { type ProcessStatus, SupervisedProcess } from "../supervisor/supervised-process.ts";
@@ -41,9 +42,13 @@ export class Ingress {
   private readonly pushes = new Serial();
   private routes: IngressRoute[] = [];
   private applied = "";
+  /** The config an adopted Caddy was serving: the first push is skipped when it is the same. */
+  private adoptedConfig: unknown;
+  private readonly logger: Logger;
 
   constructor(settings: IngressSettings, logger: Logger) {
     this.settings = settings;
+    this.logger = logger;
     this.dir = path.join(settings.dataDir, "ingress");
     this.process = new SupervisedProcess(
       {
@@ -56,6 +61,7 @@ export class Ingress {
         pidFile: path.join(settings.dataDir, "run", "caddy.pid"),
         isReady: () => this.adminAnswers(),
         onReady: () => this.pushed(true),
+        onAdopt: () => this.readAdoptedConfig(),
       },
       logger,
     );
@@ -76,6 +82,15 @@ export class Ingress {
 
   stop(): Promise<void> {
     return this.process.stop();
+  }
+
+  /** Leaves Caddy serving for the next daemon. */
+  detach(): void {
+    this.process.detach();
+  }
+
+  release(): Promise<void> {
+    return this.process.release();
   }
 
   status(): ProcessStatus {
@@ -117,10 +132,24 @@ export class Ingress {
       const config = this.config();
       if (!force && config === this.applied) return;
       if (!force && this.process.status().state !== "running") return; // onReady pushes once it is back
+      const adopted = this.adoptedConfig;
+      this.adoptedConfig = undefined;
+      // A load re-provisions everything and closes idle keep-alive connections: not for nothing.
+      if (!force && adopted !== undefined && isDeepStrictEqual(JSON.parse(config), adopted)) {
+        this.applied = config;
+        this.logger.info("the adopted Caddy already serves this configuration: not reloaded");
+        return;
+      }
       const response = await caddyAdmin(this.adminSocket, "POST", "/load", config);
       if (response.status !== 200) throw ingressError(response.body);
       this.applied = config;
     });
+  }
+
+  private async readAdoptedConfig(): Promise<void> {
+    const response = await caddyAdmin(this.adminSocket, "GET", "/config/");
+    if (response.status !== 200) throw new Error(`its admin API answered ${response.status}: ${response.body}`);
+    this.adoptedConfig = JSON.parse(response.body);
   }
 
   private adminAnswers(): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { Health, IngressCa, Whoami } from "../schemas/system.ts";
+import type { DaemonSettings, Health, IngressCa, Whoami } from "../schemas/system.ts";
 import { AccountClient, TenantsClient } from "./admin.ts";
 import { AppsClient } from "./apps.ts";
 import { DomainsClient } from "./domains.ts";
@@ -40,6 +40,11 @@ export class MinicloudClient {
 
   ingressCa(): Promise<IngressCa> {
     return this.transport.json<IngressCa>("GET", "/v1/ingress/ca");
+  }
+
+  /** The daemon's effective settings and their sources (admin). */
+  daemonSettings(): Promise<DaemonSettings> {
+    return this.transport.json<DaemonSettings>("GET", "/v1/system/settings");
   }
 
   whoami(): Promise<Whoami> {

@@ -7,6 +7,8 @@ export const componentSchema = z.object({
   pid: z.number().nullable(),
   restarts: z.number(),
   lastExit: z.object({ code: z.number().nullable(), signal: z.string().nullable(), at: z.string() }).nullable(),
+  /** Taken over from an earlier daemon (it kept serving while mcd restarted) rather than started by this one. */
+  adopted: z.boolean(),
 });
 export type Component = z.infer<typeof componentSchema>;
 
@@ -28,3 +30,23 @@ export const whoamiSchema = z.object({
   transport: z.enum(["unix", "tcp"]),
 });
 export type Whoami = z.infer<typeof whoamiSchema>;
+
+/** One daemon setting as the running daemon uses it, and where the value came from. Never a secret. */
+export const daemonSettingSchema = z.object({
+  /** The flag name, which is also the key in mcd.toml ("hosts-file"). */
+  key: z.string(),
+  env: z.string(),
+  /** null: unset (off, or found on PATH). */
+  value: z.string().nullable(),
+  source: z.enum(["flag", "env", "file", "default"]),
+  /** The settings file the value came from (source "file"). */
+  file: z.string().nullable(),
+});
+export type DaemonSetting = z.infer<typeof daemonSettingSchema>;
+
+export const daemonSettingsSchema = z.object({
+  settings: z.array(daemonSettingSchema),
+  /** The settings files, highest precedence first; `loaded` when the file exists. */
+  files: z.array(z.object({ path: z.string(), loaded: z.boolean() })),
+});
+export type DaemonSettings = z.infer<typeof daemonSettingsSchema>;

@@ -7,7 +7,7 @@ import { chalk } from "../../lib/output.ts";
 export default class DaemonStart extends BaseCommand {
   static override summary = "Start the local daemon (mcd) in the background.";
   static override description =
-    "Settings come from the same environment variables mcd reads (MC_DATA_DIR, MC_SOCKET, MC_LISTEN, MC_PREFIX, …). Output goes to mcd.log in the data dir.";
+    "Settings come from the same environment variables mcd reads (MC_DATA_DIR, MC_SOCKET, MC_LISTEN, MC_PREFIX, …); those given are saved to <data dir>/mcd.toml, so the next start keeps them without being told again. A Caddy and CoreDNS left running by the previous daemon are adopted, not restarted. Output goes to mcd.log in the data dir.";
   static override examples = ["<%= config.bin %> daemon start", "MC_LISTEN=0.0.0.0:7070 <%= config.bin %> daemon start"];
 
   async run() {

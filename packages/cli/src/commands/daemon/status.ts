@@ -3,12 +3,13 @@ import path from "node:path";
 import type { Component } from "@minicloud/shared";
 import { certificateFingerprint } from "@minicloud/shared/client";
 import { BaseCommand } from "../../lib/base-command.ts";
-import { localDaemonPaths, localHealth, readPid } from "../../lib/local-daemon.ts";
-import { chalk } from "../../lib/output.ts";
+import { localDaemonPaths, localHealth, localSettings, readPid } from "../../lib/local-daemon.ts";
+import { chalk, table } from "../../lib/output.ts";
 
 export default class DaemonStatus extends BaseCommand {
-  static override summary = "Show whether the local daemon runs, and its engine.";
-  static override description = "Exits 1 when the daemon is not running, so scripts can wait on it.";
+  static override summary = "Show whether the local daemon runs, its engine, ingress and DNS, and its settings.";
+  static override description =
+    "Each setting shows where its value came from: a flag or env var, a settings file (<data dir>/mcd.toml, /etc/minicloud/mcd.toml), or the default. Exits 1 when the daemon is not running, so scripts can wait on it.";
   static override examples = ["<%= config.bin %> daemon status", "<%= config.bin %> daemon status --json"];
 
   async run() {
@@ -17,6 +18,7 @@ export default class DaemonStatus extends BaseCommand {
     const health = await localHealth(paths);
     const pid = (await readPid(paths)) ?? null;
     const fingerprint = await tlsFingerprint(paths.dataDir);
+    const settings = (health && (await localSettings(paths))) || null;
     const result = {
       running: Boolean(health),
       pid,
@@ -24,6 +26,7 @@ export default class DaemonStatus extends BaseCommand {
       dataDir: paths.dataDir,
       health: health ?? null,
       tlsFingerprint: fingerprint,
+      settings,
     };
     if (!health) {
       this.say(`${chalk.red("✖")} mcd is not running (socket ${paths.socket}) — start it with \`mc daemon start\``);
@@ -38,6 +41,12 @@ export default class DaemonStatus extends BaseCommand {
       this.say(`  ${`${role}:`.padEnd(9)} ${describeComponent(component)}`);
     }
     if (fingerprint) this.say(`  TLS:      ${fingerprint} (what \`mc login --fingerprint\` pins)`);
+    if (settings) {
+      const files = settings.files.map((f) => `${f.path}${f.loaded ? "" : " (absent)"}`).join(", ");
+      this.say(`  settings: from flags/env, then ${files}, then defaults\n`);
+      const rows = settings.settings.map((s) => [s.key, s.value ?? "(unset)", s.source === "file" ? `file ${s.file}` : s.source]);
+      this.say(table(["SETTING", "VALUE", "FROM"], rows).replace(/^/gm, "  "));
+    }
     return result;
   }
 }
@@ -46,7 +55,8 @@ function describeComponent(component: Component): string {
   const state = component.state === "running" ? chalk.green("running") : chalk.yellow(component.state);
   const pid = component.pid ? ` pid ${component.pid}` : "";
   const exit = component.lastExit ? `, last exit ${component.lastExit.code ?? component.lastExit.signal} at ${component.lastExit.at}` : "";
-  return `${component.name} ${state}${pid}, ${component.restarts} restart(s)${exit}`;
+  const adopted = component.adopted ? " (adopted from the previous daemon)" : "";
+  return `${component.name} ${state}${pid}${adopted}, ${component.restarts} restart(s)${exit}`;
 }
 
 /** The fingerprint of the TCP listener's certificate, when the daemon serves TLS (bound beyond loopback). */

@@ -1,8 +1,9 @@
-import { type Health, type IngressCa, VERSION, type Whoami } from "@minicloud/shared";
+import { type DaemonSettings, type Health, type IngressCa, VERSION, type Whoami } from "@minicloud/shared";
 import { Hono } from "hono";
 import type { Networking } from "../../networking/networking.ts";
 import type { Runtime } from "../../runtime/runtime.ts";
 import type { ApiEnv } from "../env.ts";
+import { requireAdmin } from "../scope.ts";
 
 export function systemRoutes(networking: Networking) {
   const routes = new Hono<ApiEnv>();
@@ -20,6 +21,16 @@ export function systemRoutes(networking: Networking) {
     return c.json(body);
   });
 
+  return routes;
+}
+
+/** The daemon's effective settings and where each came from (admin: they describe the host). */
+export function settingsRoute(settings: DaemonSettings) {
+  const routes = new Hono<ApiEnv>();
+  routes.get("/v1/system/settings", (c) => {
+    requireAdmin(c);
+    return c.json(settings);
+  });
   return routes;
 }
 
