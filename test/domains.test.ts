@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import { ApiError, type AppDomain, domainListSchema, domainSchema, type PlatformEvent } from "@minicloud/shared";
 import type { z } from "zod";
 import { IDLE_COMMAND, whoAmICommand } from "./harness/apps.ts";
-import { TestDaemon } from "./harness/daemon.ts";
+import { freePort, TestDaemon } from "./harness/daemon.ts";
 import { type CurlResult, curl, eventually } from "./harness/http.ts";
 import { errorOf, json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE } from "./harness/paths.ts";
@@ -216,5 +216,59 @@ describe("custom domains: mc domains add|list|remove, routed by the ingress like
     assert.equal(claimed.code, 0, `free again after the tenant went: ${claimed.stderr}`);
     assert.match((await viaIngress("gamma.example.test")).body, /^beta /);
     assert.equal((await mc(["domains", "remove", "gamma.example.test"], beta.env)).code, 0);
+  });
+});
+
+describe("custom domains with ACME on (MC_ACME_EMAIL): public names go to the ACME CA, private ones stay on the ingress CA", () => {
+  let daemon: TestDaemon;
+  let caFile: string;
+
+  before(async () => {
+    daemon = await TestDaemon.create();
+    // An ACME directory on a closed loopback port: the policy is real, no request leaves the machine.
+    await daemon.start({ MC_ACME_EMAIL: "ops@example.com", MC_ACME_CA: `https://127.0.0.1:${await freePort()}/directory` });
+    await deployVia(daemon.client(), { name: "web", image: BASE_IMAGE, port: 8080, command: whoAmICommand("acme-on") });
+    const ca = await mc(["ingress", "ca"], daemon.env);
+    caFile = path.join(daemon.dir, "ingress-ca.pem");
+    await writeFile(caFile, ca.stdout);
+  });
+  after(async () => {
+    await daemon.destroy();
+  });
+
+  test("each name is told its issuer; Caddy takes the mixed policies; private names keep HTTPS from the ingress CA", async () => {
+    const added = [];
+    for (const hostname of ["shop.minicloud-test.io", "shop.example.test"]) {
+      const result = await mc(["domains", "add", "web", hostname, "--json"], daemon.env);
+      assert.equal(result.code, 0, result.stderr);
+      added.push(json<{ hostname: string; certificate: string }>(result.stdout));
+    }
+    assert.deepEqual(
+      added.map((d) => [d.hostname, d.certificate]),
+      [
+        ["shop.minicloud-test.io", "acme"],
+        ["shop.example.test", "internal"],
+      ],
+    );
+    const table = await mc(["domains", "list"], daemon.env);
+    assert.match(table.stdout, /shop\.minicloud-test\.io\s+web\s+ACME/);
+    assert.match(table.stdout, /shop\.example\.test\s+web\s+ingress CA/);
+
+    const at = (host: string, scheme: "http" | "https") => {
+      const port = scheme === "http" ? daemon.httpPort : daemon.httpsPort;
+      return curl(`${scheme}://${host}:${port}/`, { resolve: [`${host}:${port}:127.0.0.1`], cacert: caFile });
+    };
+    assert.match((await at("shop.minicloud-test.io", "http")).body, /^acme-on /, "plain HTTP serves while the certificate is pending");
+    const internal = await eventually(
+      () => at("shop.example.test", "https"),
+      (r) => r.status === 200,
+    );
+    assert.match(internal.body, /^acme-on /, "the ingress CA signs the private name");
+    const platform = await eventually(
+      () => curl(daemon.url("web", "default", "https"), { cacert: caFile }),
+      (r) => r.status === 200,
+    );
+    assert.match(platform.body, /^acme-on /, "the platform's own host keeps the ingress CA");
+    assert.equal((await at("shop.minicloud-test.io", "https")).status, 0, "no ACME CA answered, so no certificate: no handshake");
   });
 });

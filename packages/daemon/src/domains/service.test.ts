@@ -60,7 +60,7 @@ beforeEach(async () => {
   published = 0;
   await store.update((state) => {
     state.apps.push(app("acme", "web"), app("acme", "api"), app("acme", "db", { port: undefined }), app("beta", "web"));
-    state.apps.push(app("acme", "fresh", {}, "deploying"));
+    state.apps.push(app("acme", "fresh", {}, "deploying"), app("acme", "pg", { port: 5432, protocol: "tcp" }));
   });
   service = new DomainService({ store, events, networking, domain: "cloud.local", maxPerTenant: 3 });
 });
@@ -135,7 +135,8 @@ test("names under the platform's zones, unknown apps, TCP apps and first deploys
   }
   await rejectsWith(service.add("acme", { app: "nope", hostname: "nope.example.com" }), "not_found", /app nope not found/);
   await rejectsWith(service.add("beta", { app: "api", hostname: "x.example.com" }), "not_found", /app api not found in tenant beta/);
-  await rejectsWith(service.add("acme", { app: "db", hostname: "db.example.com" }), "conflict", /no HTTP port/);
+  await rejectsWith(service.add("acme", { app: "db", hostname: "db.example.com" }), "conflict", /no HTTP port \(no --port\)/);
+  await rejectsWith(service.add("acme", { app: "pg", hostname: "pg.example.com" }), "conflict", /no HTTP port \(TCP on port 5432\)/);
   await rejectsWith(service.add("acme", { app: "fresh", hostname: "fresh.example.com" }), "conflict", /still being deployed/);
   assert.deepEqual(store.state.domains, []);
   assert.equal(published, 0);
