@@ -9,6 +9,7 @@ import {
   auditEntrySchema,
   auditVerifySchema,
   createdKeySchema,
+  daemonSettingsSchema,
   eventListSchema,
   healthSchema,
   ingressCaSchema,
@@ -68,6 +69,8 @@ describe("contract: every answer of the API matches the shared schemas", () => {
     conforms(healthSchema, await admin.health(), "GET /healthz");
     conforms(whoamiSchema, await tenant.whoami(), "GET /v1/whoami");
     conforms(ingressCaSchema, await admin.ingressCa(), "GET /v1/ingress/ca");
+    conforms(daemonSettingsSchema, await admin.daemonSettings(), "GET /v1/system/settings");
+    await assert.rejects(tenant.daemonSettings(), (error: unknown) => error instanceof ApiError && error.code === "forbidden");
     conforms(tenantCreatedSchema, await admin.tenants.create({ name: "beta" }), "POST /v1/tenants");
     const tenants = conforms(tenantListSchema, { tenants: await admin.tenants.list() }, "GET /v1/tenants");
     assert.deepEqual(tenants.tenants.map((t) => t.name).sort(), ["acme", "beta", "default"]);
