@@ -109,7 +109,7 @@ describe("bad input: one clear message, a non-zero exit, nothing left behind", (
     const fields = problem.errors.map((e) => e.field);
     assert.ok(fields.includes("name"));
     assert.ok(
-      fields.some((f) => f === "(body)" || f.includes("Privileged")),
+      fields.some((f) => f === "request" || f.includes("Privileged")),
       JSON.stringify(problem),
     );
     await assertNothingLeft();

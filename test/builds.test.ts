@@ -73,12 +73,39 @@ describe("builds: mc deploy in a directory with a Dockerfile, against a remote d
     assert.equal((await mc(["status", "broken"], beta.env)).code, 1, "no app was created");
   });
 
-  test("without --image, mc.toml image or Dockerfile, deploy is a usage error", async () => {
+  test("a first deploy without --image, mc.toml image or Dockerfile is a usage error", async () => {
     const dir = await appDir({ "README.md": "nothing to build\n" });
     dirs.push(dir);
     const result = await mc(["deploy", "nothing"], acme.env, { cwd: dir });
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--image is required.*Dockerfile/);
+    assert.match(result.stderr, /image: is required for the first deploy of nothing \(or a Dockerfile to build\)/);
+  });
+
+  test("--dockerfile, --build-arg and --no-cache reach the build; the Dockerfile's EXPOSE gives the port", async () => {
+    const dir = await appDir({
+      "Dockerfile.web": `FROM ${BASE_IMAGE}\nARG GREETING=unset\nRUN mkdir -p /www && echo "greeting $GREETING" > /www/index.html\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
+    });
+    dirs.push(dir);
+    const args = ["deploy", "greeter", "--dockerfile", "Dockerfile.web", "--build-arg", "GREETING=hello-arg"];
+    const result = await mc([...args, "--no-cache", "--json"], acme.env, { cwd: dir });
+    assert.equal(result.code, 0, result.stderr);
+    const app = json<{ port: number | null; url: string }>(result.stdout);
+    assert.equal(app.port, 8080, "no --port: the image's EXPOSE");
+    const page = await curl(daemon.url("greeter", "acme"));
+    assert.equal(page.status, 200);
+    assert.match(page.body, /greeting hello-arg/);
+    assert.doesNotMatch(result.stderr, /Using cache/, "--no-cache builds every step again");
+
+    const cached = await mc(args, acme.env, { cwd: dir });
+    assert.equal(cached.code, 0, cached.stderr);
+    assert.match(cached.stderr, /Using cache/, "without --no-cache the engine's cache is used");
+
+    const missing = await mc(["deploy", "greeter", "--dockerfile", "Nope.txt"], acme.env, { cwd: dir });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--dockerfile Nope\.txt: no such file/);
+    const outside = await mc(["deploy", "greeter", "--dockerfile", "../Dockerfile.web"], acme.env, { cwd: dir });
+    assert.equal(outside.code, 2, "a Dockerfile outside the context is refused before anything is sent");
+    assert.match(outside.stderr, /must be a path inside the current directory/);
   });
 
   test("a bad mc.toml is a usage error naming the file", async () => {

@@ -60,7 +60,10 @@ describe("quotas: atomic reservation, clear refusals, usage vs limits", () => {
       for (const r of rejected) {
         assert.ok(r.reason instanceof ApiError);
         assert.equal(r.reason.code, "quota_exceeded");
-        assert.match(r.reason.message, /quota exceeded for instances in tenant acme: using 5, this needs 1 more, the limit is 5/);
+        assert.match(
+          r.reason.message,
+          /quota exceeded for instances in tenant acme: app\d+ would hold 1 \(it holds 0\), the tenant's other apps hold 5, the limit is 5/,
+        );
       }
     } finally {
       await client.close();
@@ -106,6 +109,9 @@ describe("quotas: atomic reservation, clear refusals, usage vs limits", () => {
     assert.equal(result.code, 1);
     const error = errorOf(result);
     assert.equal(error.code, "quota_exceeded");
-    assert.match(error.message, /quota exceeded for memory in tenant acme: using 320m, this needs 2g more, the limit is 2g/);
+    assert.match(
+      error.message,
+      /quota exceeded for memory in tenant acme: big would hold 2g \(it holds 0\), the tenant's other apps hold 320m, the limit is 2g/,
+    );
   });
 });

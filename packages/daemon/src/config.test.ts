@@ -79,3 +79,16 @@ test("settings files: the data dir's over /etc's, env and flags over both; each 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("the TCP listener's own certificate: both files or neither, kept like any setting", () => {
+  const systemFile = "/nonexistent/mcd.toml";
+  const dataDir = { MC_DATA_DIR: "/nonexistent/data" };
+  assert.equal(loadConfig([], dataDir, { systemFile }).tls, undefined);
+  const both = loadConfig([], { ...dataDir, MC_TLS_CERT: "/etc/mc/cert.pem", MC_TLS_KEY: "/etc/mc/key.pem" }, { systemFile });
+  assert.deepEqual(both.tls, { cert: "/etc/mc/cert.pem", key: "/etc/mc/key.pem" });
+  assert.deepEqual([...both.given.keys()], ["tls-cert", "tls-key"]);
+  assert.throws(
+    () => loadConfig([], { ...dataDir, MC_TLS_CERT: "/etc/mc/cert.pem" }, { systemFile }),
+    /^Error: MC_TLS_CERT needs MC_TLS_KEY too/,
+  );
+});

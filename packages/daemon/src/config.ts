@@ -43,6 +43,8 @@ export interface DaemonConfig {
   /** API requests per key per minute (token bucket; also the burst). */
   rateLimitPerMinute: number;
   logLevel: string;
+  /** The TCP listener's own certificate and key (PEM files) when it serves TLS; generated when unset. */
+  tls: { cert: string; key: string } | undefined;
   /** Public certificates for public custom domains through ACME; off (the ingress CA signs) when unset. */
   acme: { email: string; ca: string | undefined } | undefined;
   /** Every setting with its source, in table order. */
@@ -86,6 +88,8 @@ const SETTINGS = {
   "log-level": { env: "MC_LOG_LEVEL", kind: "text" },
   "acme-email": { env: "MC_ACME_EMAIL", kind: "text", optional: true },
   "acme-ca": { env: "MC_ACME_CA", kind: "text", optional: true },
+  "tls-cert": { env: "MC_TLS_CERT", kind: "path", optional: true },
+  "tls-key": { env: "MC_TLS_KEY", kind: "path", optional: true },
 } as const satisfies Record<string, SettingDef>;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -208,6 +212,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     throw new ConfigError(`${label("acme-ca")} must be an ACME directory URL starting with https://, got "${acmeCa}"`);
   if (acmeCa !== undefined && acmeEmail === undefined)
     throw new ConfigError(`${label("acme-ca")} needs MC_ACME_EMAIL, which turns ACME on`);
+  const [tlsCert, tlsKey] = [optionalPath(resolved["tls-cert"]), optionalPath(resolved["tls-key"])];
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    const [given, missing]: SettingKey[] = tlsCert ? ["tls-cert", "tls-key"] : ["tls-key", "tls-cert"];
+    throw new ConfigError(`${label(given ?? "tls-cert")} needs ${SETTINGS[missing ?? "tls-key"].env} too: a certificate goes with its key`);
+  }
 
   const config: DaemonConfig = {
     dataDir,
@@ -228,6 +237,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     healthTimeoutMs: seconds("health-timeout") * 1000,
     rateLimitPerMinute: rateLimit,
     logLevel,
+    tls: tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined,
     acme: acmeEmail === undefined ? undefined : { email: acmeEmail, ca: acmeCa },
     settings: [],
     files: layers.map((l) => ({ path: l.file, loaded: l.values !== undefined })),

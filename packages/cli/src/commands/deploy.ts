@@ -76,6 +76,9 @@ export default class Deploy extends BaseCommand {
     const name = validAppName(args.app ?? manifest.app ?? path.basename(cwd));
     const image = flags.image ?? manifest.image;
     const dockerfile = flags.dockerfile ?? "Dockerfile";
+    if (path.isAbsolute(dockerfile) || path.normalize(dockerfile).split(path.sep)[0] === "..") {
+      throw new UsageError(`--dockerfile ${dockerfile}: must be a path inside the current directory (the build context)`);
+    }
     const build = !image && (await hasDockerfile(cwd, dockerfile));
     if (flags.dockerfile && !build) {
       throw new UsageError(

@@ -53,7 +53,7 @@ export abstract class BaseCommand extends Command {
   /** "Nonexistent flag: --env-fil" becomes "unknown flag --env-fil — did you mean --env-file?". */
   private async withFlagSuggestion(error: Error): Promise<Error> {
     const unknown = (error as { flags?: unknown }).flags;
-    if (error.name !== "NonExistentFlagsError" || !Array.isArray(unknown)) return error;
+    if (!Array.isArray(unknown) || !error.message.startsWith("Nonexistent flag")) return error;
     const { suggest } = await import("./suggest.ts");
     const known = [...Object.keys({ ...this.ctor.flags, ...this.ctor.baseFlags }), "json", "help"].map((name) => `--${name}`);
     const parts = (unknown as string[]).map((flag) => {

@@ -1,19 +1,24 @@
 import { PassThrough, type Readable } from "node:stream";
 import type { LogLine, LogOptions, Runtime } from "../runtime/runtime.ts";
-import type { InstanceRecord } from "../store/schema.ts";
+
+/** An instance to read: its id (shown on every line) and its container. */
+export interface InstanceRef {
+  id: string;
+  containerId: string;
+}
 
 /** How often the follower looks for instances that joined, restarted or left. */
-const WATCH_MS = 500;
+const WATCH_MS = 200;
 /**
  * Lines wait this long before they are written, so lines of several instances that arrive close
  * together leave in time order rather than in the order their streams happened to deliver them.
  */
-const REORDER_MS = 250;
+const REORDER_MS = 500;
 
 export interface LogFollowDeps {
   runtime: Runtime;
-  /** The app's instances now; undefined once the app is gone (the stream then ends). */
-  instancesOf: () => InstanceRecord[] | undefined;
+  /** The app's instances now, starting ones included; undefined once the app is gone (the stream then ends). */
+  instancesOf: () => Promise<InstanceRef[] | undefined>;
   /** Whether the instance's container runs now (a stopped one is picked up again when it starts). */
   isRunning: (containerId: string) => Promise<boolean>;
 }
@@ -35,7 +40,7 @@ export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail"
   /** Per container, the key of the last line written: a re-attached stream starts after it. */
   const lastSeen = new Map<string, string>();
   const pending: LogLine[] = [];
-  const atStart = new Set((deps.instancesOf() ?? []).map((i) => i.containerId));
+  let atStart: Set<string> | undefined;
   let closed = false;
   let flushTimer: NodeJS.Timeout | undefined;
 
@@ -46,11 +51,11 @@ export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail"
     if (lines.length > 0 && !closed) out.write(lines.map((line) => `${JSON.stringify(line)}\n`).join(""));
   };
 
-  const attach = async (instance: InstanceRecord) => {
+  const attach = async (instance: InstanceRef) => {
     const seen = lastSeen.get(instance.containerId);
     const options: LogOptions = seen
       ? { follow: true, sinceSeconds: Math.floor(Date.parse(`${seen.slice(0, 19)}Z`) / 1000) }
-      : atStart.has(instance.containerId)
+      : atStart?.has(instance.containerId)
         ? { follow: true, ...initial }
         : { follow: true }; // joined later: everything it wrote since it started
     const stream = await deps.runtime.logs(instance.containerId, instance.id, options);
@@ -80,8 +85,10 @@ export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail"
     if (watching || closed) return;
     watching = true;
     try {
-      const instances = deps.instancesOf();
+      const instances = await deps.instancesOf();
       if (!instances) return close();
+      // The instances there when the client asked get its --tail/--since; later ones, everything.
+      atStart ??= new Set(instances.map((i) => i.containerId));
       for (const instance of instances) {
         if (streams.has(instance.containerId)) continue;
         if (!(await deps.isRunning(instance.containerId)) && lastSeen.has(instance.containerId)) continue;

@@ -274,7 +274,18 @@ export class AppService {
       return followLogs(
         {
           runtime: this.deps.runtime,
-          instancesOf: () => findApp(this.deps.store.state, tenant, name)?.instances,
+          instancesOf: async () => {
+            const current = findApp(this.deps.store.state, tenant, name);
+            if (!current?.operation) return current?.instances;
+            // A release rolling out: its containers are recorded when it commits, but they join the
+            // stream as soon as they exist, so their start-up lines arrive live and in order.
+            const known = new Set(current.instances.map((i) => i.containerId));
+            const labelled = await this.deps.runtime.listInstances({ tenant, app: name });
+            return [
+              ...current.instances,
+              ...labelled.filter((l) => !known.has(l.containerId)).map((l) => ({ id: l.instanceId, containerId: l.containerId })),
+            ];
+          },
           isRunning: async (containerId) => (await this.observed.get(containerId))?.state === "running",
         },
         { tail: options.tail, sinceSeconds: options.sinceSeconds },

@@ -14,9 +14,9 @@ export interface TlsMaterial {
  * The TCP listener's certificate when it binds beyond loopback: the user's (MC_TLS_CERT/MC_TLS_KEY),
  * else a self-signed one generated once and kept in the data dir, so its fingerprint stays stable.
  */
-export async function loadTlsMaterial(dataDir: string, host: string, env = process.env): Promise<TlsMaterial> {
-  if (env.MC_TLS_CERT && env.MC_TLS_KEY) {
-    const [cert, key] = await Promise.all([readFile(env.MC_TLS_CERT, "utf8"), readFile(env.MC_TLS_KEY, "utf8")]);
+export async function loadTlsMaterial(dataDir: string, host: string, own?: { cert: string; key: string }): Promise<TlsMaterial> {
+  if (own) {
+    const [cert, key] = await Promise.all([readFile(own.cert, "utf8"), readFile(own.key, "utf8")]);
     return { cert, key, fingerprint: certificateFingerprint(cert) };
   }
   const dir = path.join(dataDir, "tls");

@@ -17,8 +17,8 @@ export default class DaemonStatus extends BaseCommand {
     const paths = localDaemonPaths();
     const health = await localHealth(paths);
     const pid = (await readPid(paths)) ?? null;
-    const fingerprint = await tlsFingerprint(paths.dataDir);
     const settings = (health && (await localSettings(paths))) || null;
+    const fingerprint = await tlsFingerprint(paths.dataDir, settings?.settings.find((s) => s.key === "tls-cert")?.value ?? undefined);
     const result = {
       running: Boolean(health),
       pid,
@@ -60,8 +60,8 @@ function describeComponent(component: Component): string {
 }
 
 /** The fingerprint of the TCP listener's certificate, when the daemon serves TLS (bound beyond loopback). */
-async function tlsFingerprint(dataDir: string): Promise<string | null> {
-  const file = process.env.MC_TLS_CERT ?? path.join(dataDir, "tls", "cert.pem");
+async function tlsFingerprint(dataDir: string, ownCert: string | undefined): Promise<string | null> {
+  const file = ownCert ?? process.env.MC_TLS_CERT ?? path.join(dataDir, "tls", "cert.pem");
   try {
     return certificateFingerprint(await readFile(file));
   } catch {
