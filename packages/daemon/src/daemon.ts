@@ -135,7 +135,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     settings: { settings: config.settings, files: config.files },
     logger,
   });
-  const tls = isLoopback(config.listen.host) ? undefined : await loadTlsMaterial(config.dataDir, config.listen.host);
+  const tls = isLoopback(config.listen.host) ? undefined : await loadTlsMaterial(config.dataDir, config.listen.host, config.tls);
   let listeners: Listeners;
   try {
     listeners = await startListeners(api.fetch, config.socket, config.listen, tls, (server, transport) =>
