@@ -3,7 +3,10 @@ import path from "node:path";
 import Docker from "dockerode";
 import type { Logger } from "pino";
 import { createApi } from "./api/app.ts";
-import { attachEventSocket } from "./api/events-socket.ts";
+import { eventsUpgrade } from "./api/events-socket.ts";
+import { execUpgrade } from "./api/exec-socket.ts";
+import { RateLimiter } from "./api/middleware/rate-limit.ts";
+import { attachUpgradeRouter } from "./api/upgrade-router.ts";
 import { Builds } from "./apps/builds.ts";
 import { AppService } from "./apps/service.ts";
 import { AuditLog } from "./audit/log.ts";
@@ -120,6 +123,8 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   }, config.reconcileIntervalMs);
   reconcileTimer.unref();
 
+  // One limiter for requests and WebSocket upgrades alike.
+  const rateLimiter = new RateLimiter({ limit: config.rateLimitPerMinute, windowSeconds: 60 });
   const api = createApi({
     store,
     runtime,
@@ -131,16 +136,18 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     domains,
     events,
     builds: new Builds(runtime, config.prefix, logger),
-    rateLimit: { limit: config.rateLimitPerMinute, windowSeconds: 60 },
+    rateLimit: rateLimiter,
     settings: { settings: config.settings, files: config.files },
     logger,
   });
   const tls = isLoopback(config.listen.host) ? undefined : await loadTlsMaterial(config.dataDir, config.listen.host, config.tls);
   let listeners: Listeners;
+  const upgradeRouters: { close(): void }[] = [];
   try {
-    listeners = await startListeners(api.fetch, config.socket, config.listen, tls, (server, transport) =>
-      attachEventSocket(server, transport, { store, events, auditLog }),
-    );
+    listeners = await startListeners(api.fetch, config.socket, config.listen, tls, (server, transport) => {
+      const routes = [eventsUpgrade(events), execUpgrade({ store, runtime, tenants })];
+      upgradeRouters.push(attachUpgradeRouter(server, transport, { store, auditLog, rateLimiter, logger }, routes));
+    });
   } catch (error) {
     await networking.release();
     throw error;
@@ -154,6 +161,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     async stop() {
       clearInterval(reconcileTimer);
       healer.stop();
+      for (const router of upgradeRouters) router.close();
       await listeners.close();
       // Caddy and CoreDNS keep serving every app's URL; the next daemon adopts them.
       networking.detach();

@@ -18,3 +18,12 @@ export class CertificateMismatchError extends Error {
     this.name = "CertificateMismatchError";
   }
 }
+
+/** A failure to connect as users see it (WebSocket clients too): where, why, and what to do. */
+export function unreachableError(host: string, error: unknown): Error {
+  if (error instanceof CertificateMismatchError) return error;
+  const code = (error as { code?: string }).code ?? "";
+  const reason = error instanceof Error ? error.message : String(error);
+  const hint = host.startsWith("unix://") ? "run `mc daemon start`" : "check the host with `mc login --host …` and that mcd runs there";
+  return new ConnectionError(`daemon not reachable at ${host} (${code || reason}) — ${hint}`, host);
+}

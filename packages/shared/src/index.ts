@@ -1,5 +1,6 @@
 export * from "./connection-errors.ts";
 export * from "./errors.ts";
+export * from "./exec-protocol.ts";
 export * from "./hostname-rules.ts";
 export * from "./names.ts";
 export * from "./paths.ts";
@@ -7,6 +8,7 @@ export * from "./schemas/apps.ts";
 export * from "./schemas/audit.ts";
 export * from "./schemas/domains.ts";
 export * from "./schemas/events.ts";
+export * from "./schemas/exec.ts";
 export * from "./schemas/keys.ts";
 export * from "./schemas/manifest.ts";
 export * from "./schemas/problem.ts";

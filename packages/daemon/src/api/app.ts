@@ -16,7 +16,7 @@ import type { TenantService } from "../tenants/service.ts";
 import type { ApiEnv } from "./env.ts";
 import { audit } from "./middleware/audit.ts";
 import { auth } from "./middleware/auth.ts";
-import { type RateLimitOptions, rateLimit } from "./middleware/rate-limit.ts";
+import { type RateLimiter, type RateLimitOptions, rateLimit } from "./middleware/rate-limit.ts";
 import { problemResponse, toApiError } from "./problem.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { appRoutes } from "./routes/apps.ts";
@@ -41,7 +41,8 @@ export interface ApiDeps {
   domains: DomainService;
   events: EventBus;
   builds: Builds;
-  rateLimit: RateLimitOptions;
+  /** Shared with the WebSocket upgrades when a limiter is given. */
+  rateLimit: RateLimitOptions | RateLimiter;
   /** What GET /v1/system/settings shows. */
   settings: DaemonSettings;
   logger: Logger;

@@ -32,19 +32,24 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError("internal", "internal error — see the daemon log for the request id");
 }
 
-/** Renders an error as RFC 9457 problem+json. */
-export function problemResponse(c: Context<ApiEnv>, error: ApiError, headers: Record<string, string> = {}): Response {
-  c.set("problemCode", error.code);
-  const problem: Problem = {
+/** An error as an RFC 9457 problem document. */
+export function problemOf(error: ApiError, path: string, requestId: string): Problem {
+  return {
     type: `https://minicloud.dev/problems/${error.code}`,
     title: TITLES[error.code],
     status: HTTP_STATUS_BY_CODE[error.code],
     code: error.code,
     detail: error.message,
-    instance: c.req.path,
-    requestId: c.get("requestId"),
+    instance: path,
+    requestId,
     ...(error.fields ? { errors: error.fields } : {}),
   };
+}
+
+/** Renders an error as RFC 9457 problem+json. */
+export function problemResponse(c: Context<ApiEnv>, error: ApiError, headers: Record<string, string> = {}): Response {
+  c.set("problemCode", error.code);
+  const problem = problemOf(error, c.req.path, c.get("requestId"));
   return new Response(JSON.stringify(problem), {
     status: problem.status,
     headers: { "content-type": "application/problem+json", ...headers },

@@ -1,7 +1,7 @@
 import { ApiError, checkName } from "@minicloud/shared";
 import type { Context } from "hono";
 import { DEFAULT_TENANT, type TenantService } from "../tenants/service.ts";
-import type { ApiEnv } from "./env.ts";
+import type { ApiEnv, Principal } from "./env.ts";
 
 export type TenantOf = (c: Context<ApiEnv>) => string;
 
@@ -10,15 +10,17 @@ export type TenantOf = (c: Context<ApiEnv>) => string;
  * `?tenant=` else `default`. An unknown tenant is not_found.
  */
 export function tenantScope(tenants: TenantService): TenantOf {
-  return (c) => {
-    const principal = c.get("principal");
-    if (principal.role === "tenant") return principal.tenant;
-    const requested = c.req.query("tenant") ?? DEFAULT_TENANT;
-    const problem = checkName(requested);
-    if (problem) throw new ApiError("invalid_input", `tenant: ${problem}`, [{ field: "tenant", message: problem }]);
-    tenants.require(requested);
-    return requested;
-  };
+  return (c) => scopedTenant(c.get("principal"), c.req.query("tenant"), tenants);
+}
+
+/** tenantScope for callers without a Hono context (WebSocket upgrades). */
+export function scopedTenant(principal: Principal, requestedTenant: string | undefined, tenants: TenantService): string {
+  if (principal.role === "tenant") return principal.tenant;
+  const requested = requestedTenant ?? DEFAULT_TENANT;
+  const problem = checkName(requested);
+  if (problem) throw new ApiError("invalid_input", `tenant: ${problem}`, [{ field: "tenant", message: problem }]);
+  tenants.require(requested);
+  return requested;
 }
 
 /**

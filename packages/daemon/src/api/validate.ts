@@ -18,7 +18,8 @@ export function queryOf<S extends z.ZodType>(c: Context, schema: S): z.output<S>
   return parseWith(schema, query);
 }
 
-function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+/** Parses a value against a shared schema; issues are `invalid_input` naming the fields. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
     const { message, fields } = describeIssues(result.error);

@@ -3,13 +3,34 @@ import type { LogLine } from "./runtime.ts";
 
 const HEADER_BYTES = 8;
 
+export interface StreamFrame {
+  stream: "stdout" | "stderr";
+  payload: Buffer;
+}
+
 /**
- * Turns Docker's multiplexed log stream (8-byte header: stream type, 3 zero bytes, big-endian
- * length) with `timestamps=true` into LogLine objects, one per line. Frames may arrive split
+ * Splits Docker's multiplexed stream (8-byte header: stream type, 3 zero bytes, big-endian length,
+ * then the payload) into whole frames; `rest` is an incomplete frame that waits for more bytes.
+ */
+export function takeFrames(buffered: Buffer): { frames: StreamFrame[]; rest: Buffer } {
+  const frames: StreamFrame[] = [];
+  let offset = 0;
+  while (buffered.length - offset >= HEADER_BYTES) {
+    const length = buffered.readUInt32BE(offset + 4);
+    if (buffered.length - offset < HEADER_BYTES + length) break;
+    const stream = buffered[offset] === 2 ? "stderr" : "stdout";
+    frames.push({ stream, payload: buffered.subarray(offset + HEADER_BYTES, offset + HEADER_BYTES + length) });
+    offset += HEADER_BYTES + length;
+  }
+  return { frames, rest: buffered.subarray(offset) };
+}
+
+/**
+ * Turns Docker's multiplexed log stream with `timestamps=true` into LogLine objects, one per line. Frames may arrive split
  * across chunks; partial lines wait for their newline.
  */
 export class LogFrameParser extends Transform {
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private readonly partial = { stdout: "", stderr: "" };
   private readonly instance: string;
 
@@ -19,15 +40,9 @@ export class LogFrameParser extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.buffered = Buffer.concat([this.buffered, chunk]);
-    while (this.buffered.length >= HEADER_BYTES) {
-      const length = this.buffered.readUInt32BE(4);
-      if (this.buffered.length < HEADER_BYTES + length) break;
-      const stream = this.buffered[0] === 2 ? "stderr" : "stdout";
-      const payload = this.buffered.subarray(HEADER_BYTES, HEADER_BYTES + length).toString("utf8");
-      this.buffered = this.buffered.subarray(HEADER_BYTES + length);
-      this.pushText(stream, payload);
-    }
+    const { frames, rest } = takeFrames(Buffer.concat([this.buffered, chunk]));
+    this.buffered = rest;
+    for (const frame of frames) this.pushText(frame.stream, frame.payload.toString("utf8"));
     done();
   }
 

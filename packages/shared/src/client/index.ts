@@ -5,10 +5,12 @@ import { DomainsClient } from "./domains.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { Transport } from "./transport.ts";
 
+export * from "../exec-protocol.ts";
 export * from "./admin.ts";
 export * from "./apps.ts";
 export * from "./domains.ts";
 export * from "./endpoint.ts";
+export * from "./socket.ts";
 export * from "./tls.ts";
 export * from "./transport.ts";
 

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { TLSSocket } from "node:tls";
-import { CertificateMismatchError, ConnectionError } from "../connection-errors.ts";
-import { ApiError, ERROR_CODES, type ErrorCode } from "../errors.ts";
+import { CertificateMismatchError, ConnectionError, unreachableError } from "../connection-errors.ts";
+import { type ApiError, problemError } from "../errors.ts";
 
 export { CertificateMismatchError, ConnectionError };
 
@@ -83,12 +83,7 @@ export class Transport {
   }
 
   private connectionError(error: unknown): Error {
-    if (error instanceof CertificateMismatchError) return error;
-    const code = (error as { code?: string }).code ?? "";
-    const reason = error instanceof Error ? error.message : String(error);
-    const local = this.parsed.kind === "unix";
-    const hint = local ? "run `mc daemon start`" : "check the host with `mc login --host …` and that mcd runs there";
-    return new ConnectionError(`daemon not reachable at ${this.endpoint.host} (${code || reason}) — ${hint}`, this.endpoint.host);
+    return unreachableError(this.endpoint.host, error);
   }
 }
 
@@ -115,12 +110,5 @@ function createDispatcher(parsed: ParsedHost, fingerprint: string | undefined): 
 }
 
 async function toApiError(response: Dispatcher.ResponseData): Promise<ApiError> {
-  const text = await response.body.text();
-  try {
-    const problem = JSON.parse(text) as { code?: string; detail?: string; errors?: { field: string; message: string }[] };
-    const code = (ERROR_CODES as readonly string[]).includes(problem.code ?? "") ? (problem.code as ErrorCode) : "internal";
-    return new ApiError(code, problem.detail ?? `request failed with HTTP ${response.statusCode}`, problem.errors);
-  } catch {
-    return new ApiError("internal", `request failed with HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
-  }
+  return problemError(response.statusCode, await response.body.text());
 }

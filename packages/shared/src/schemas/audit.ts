@@ -14,6 +14,8 @@ export const auditEntrySchema = z.object({
   tenant: z.string().nullable(),
   target: z.string().nullable(),
   outcome: z.object({ status: z.number(), code: z.string().nullable() }),
+  /** An exec or console session: where it ran and what (never its input or output). */
+  exec: z.object({ instance: z.string().nullable(), command: z.array(z.string()), tty: z.boolean() }).optional(),
   prevHash: z.string(),
   hash: z.string(),
 });

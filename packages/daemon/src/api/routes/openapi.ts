@@ -10,6 +10,7 @@ import {
   domainListSchema,
   domainSchema,
   eventListSchema,
+  execQuerySchema,
   healthSchema,
   ingressCaSchema,
   keyCreateSchema,
@@ -39,6 +40,10 @@ interface Operation {
   response?: z.ZodType;
   stream?: boolean;
   admin?: boolean;
+  /** Query parameters, one per property (an array repeats the parameter). */
+  query?: z.ZodObject;
+  /** A WebSocket upgrade: answers 101, then speaks the protocol the summary points to. */
+  websocket?: boolean;
 }
 
 const ok = z.object({ ok: z.literal(true) });
@@ -102,6 +107,14 @@ export const OPERATIONS: Operation[] = [
     summary: "Events (?app, ?after, ?limit); ?follow=true streams NDJSON; a WebSocket upgrade streams JSON messages",
     response: eventListSchema,
   },
+  {
+    method: "get",
+    path: "/v1/apps/{name}/exec",
+    summary:
+      "WebSocket: run an argv in an instance (binary frames: stdin in, a channel byte 1 stdout / 2 stderr then output out; text frames: {type:eof|resize} in, {type:exit,code} out) — see docs/api.md",
+    query: execQuerySchema,
+    websocket: true,
+  },
   { method: "get", path: "/v1/instances/{id}", summary: "One instance of the tenant, by id" },
   {
     method: "get",
@@ -150,12 +163,17 @@ const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", 
 export function openApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
-    const parameters = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+    const parameters: { name: string | undefined; in: string; required: boolean; schema: unknown }[] = [
+      ...op.path.matchAll(/\{(\w+)\}/g),
+    ].map((m) => ({
       name: m[1],
       in: "path",
       required: true,
       schema: { type: "string" },
     }));
+    for (const [name, schema] of Object.entries((op.query ? jsonSchema(op.query).properties : undefined) ?? {})) {
+      parameters.push({ name, in: "query", required: false, schema });
+    }
     if (op.path.startsWith("/v1/") && !op.admin)
       parameters.push({ name: "tenant", in: "query", required: false, schema: { type: "string" } });
     paths[op.path] ??= {};
@@ -164,12 +182,16 @@ export function openApiDocument() {
       parameters,
       ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(op.body) } } } } : {}),
       responses: {
-        "200": {
-          description: "OK",
-          content: op.stream
-            ? { "application/x-ndjson": { schema: { type: "string" } } }
-            : { "application/json": { schema: op.response ? jsonSchema(op.response) : {} } },
-        },
+        ...(op.websocket
+          ? { "101": { description: "Switching Protocols: the WebSocket session" } }
+          : {
+              "200": {
+                description: "OK",
+                content: op.stream
+                  ? { "application/x-ndjson": { schema: { type: "string" } } }
+                  : { "application/json": { schema: op.response ? jsonSchema(op.response) : {} } },
+              },
+            }),
         default: { description: "Problem", content: { "application/problem+json": { schema: jsonSchema(problemSchema) } } },
       },
       ...(op.path === "/healthz" ? { security: [] } : {}),
