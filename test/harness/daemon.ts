@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -167,6 +167,7 @@ export class TestDaemon {
       }
     }
     await removeAllOf(this.prefix);
+    await unmountUnder(this.dir);
     // MC_TEST_LOG_DIR keeps the daemon's, Caddy's and CoreDNS' logs of every test daemon for later reading.
     const keep = process.env.MC_TEST_LOG_DIR;
     if (keep) {
@@ -174,5 +175,18 @@ export class TestDaemon {
       await cp(path.join(this.dir, "logs"), path.join(keep, `${this.prefix}.logs`), { recursive: true }).catch(() => undefined);
     }
     await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Volumes are loop mounts under the data dir that outlive the daemon by design; tests release them. */
+export async function unmountUnder(dir: string): Promise<void> {
+  const table = await readFile("/proc/self/mounts", "utf8").catch(() => "");
+  const points = table
+    .split("\n")
+    .map((line) => line.split(" ")[1] ?? "")
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) {
+    await new Promise<void>((resolve) => execFile("umount", ["-l", point], () => resolve()));
   }
 }

@@ -43,6 +43,8 @@ export interface DaemonConfig {
   /** API requests per key per minute (token bucket; also the burst). */
   rateLimitPerMinute: number;
   logLevel: string;
+  /** How volume sizes hold: `loop` (an ext4 image each; root on Linux), `dir` (tracked only), `auto`. */
+  volumeBackend: "auto" | "loop" | "dir";
   /** The TCP listener's own certificate and key (PEM files) when it serves TLS; generated when unset. */
   tls: { cert: string; key: string } | undefined;
   /** Public certificates for public custom domains through ACME; off (the ingress CA signs) when unset. */
@@ -86,6 +88,7 @@ const SETTINGS = {
   "health-timeout": { env: "MC_HEALTH_TIMEOUT", kind: "number" },
   "rate-limit": { env: "MC_RATE_LIMIT", kind: "number" },
   "log-level": { env: "MC_LOG_LEVEL", kind: "text" },
+  "volume-backend": { env: "MC_VOLUME_BACKEND", kind: "text" },
   "acme-email": { env: "MC_ACME_EMAIL", kind: "text", optional: true },
   "acme-ca": { env: "MC_ACME_CA", kind: "text", optional: true },
   "tls-cert": { env: "MC_TLS_CERT", kind: "path", optional: true },
@@ -107,6 +110,7 @@ const DEFAULTS: Partial<Record<SettingKey, string>> = {
   "health-timeout": "30",
   "rate-limit": "600",
   "log-level": "info",
+  "volume-backend": "auto",
 };
 
 /** Read when present, below the data dir's own file. */
@@ -197,6 +201,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
   const logLevel = get("log-level");
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`${label("log-level")} must be one of ${LOG_LEVELS.join(", ")}; got "${logLevel}"`);
+  const volumeBackend = get("volume-backend");
+  if (!["auto", "loop", "dir"].includes(volumeBackend))
+    throw new ConfigError(`${label("volume-backend")} must be auto, loop or dir; got "${volumeBackend}"`);
   const port = (key: SettingKey, text = get(key)): number => {
     const value = Number(text);
     if (text === "" || !Number.isInteger(value) || value < 0 || value > 65535)
@@ -237,6 +244,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     healthTimeoutMs: seconds("health-timeout") * 1000,
     rateLimitPerMinute: rateLimit,
     logLevel,
+    volumeBackend: volumeBackend as DaemonConfig["volumeBackend"],
     tls: tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined,
     acme: acmeEmail === undefined ? undefined : { email: acmeEmail, ca: acmeCa },
     settings: [],

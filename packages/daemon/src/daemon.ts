@@ -28,6 +28,7 @@ import { loadTlsMaterial } from "./server/tls-cert.ts";
 import { Store } from "./store/store.ts";
 import { findBinary } from "./supervisor/binaries.ts";
 import { DEFAULT_TENANT, requireTenant, TenantService } from "./tenants/service.ts";
+import { createStorage } from "./volumes/storage.ts";
 
 /** Where `<app>.<tenant>.<domain>` resolves on the host: Caddy listens on every address. */
 const INGRESS_ADDRESS = "127.0.0.1";
@@ -68,6 +69,21 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     logger,
   });
   const domains = new DomainService({ store, events, networking, domain });
+  const storage = await createStorage({
+    dataDir,
+    backend: config.volumeBackend,
+    store,
+    runtime,
+    tenantLocks,
+    quotaOf,
+    events,
+    auditLog,
+    logger,
+    apps: () => ({
+      stop: async (tenant, app) => void (await apps.stop(tenant, app)),
+      start: async (tenant, app) => void (await apps.start(tenant, app)),
+    }),
+  });
   const apps = new AppService({
     store,
     runtime,
@@ -80,6 +96,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     events,
     isCrashLooping: (id: string): boolean => healer.isCrashLooping(id),
     expectExit: (id: string): void => healer.expectExit(id),
+    volumes: storage.forApps,
   });
   const publish = (): Promise<void> => networking.publish();
   const reconciler = new Reconciler({
@@ -105,9 +122,11 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     },
     onEngineEvent: (event) => apps.observed.invalidate(event.containerId),
   });
-  const tenants = new TenantService({ store, runtime, apps, keys, tenantLocks });
+  const tenants = new TenantService({ store, runtime, apps, keys, tenantLocks, volumes: storage.volumes });
   await tenants.ensureDefault();
   await bootstrapAdminKey(store, keys, config, logger);
+  // Volumes first (mounted again after a reboot, half-made ones removed): apps that mount them start below.
+  await storage.recover();
   // A crash may have cut an operation short: settle that, serve what state says, then repair drift.
   await reconciler.recoverInterrupted();
   try {
@@ -118,6 +137,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   }
   await healer.start();
   await reconciler.run();
+  storage.start();
   const reconcileTimer = setInterval(() => {
     reconciler.run().catch((error) => logger.warn({ err: error }, "reconciliation failed"));
   }, config.reconcileIntervalMs);
@@ -134,6 +154,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     auditLog,
     networking,
     domains,
+    storage,
     events,
     builds: new Builds(runtime, config.prefix, logger),
     rateLimit: rateLimiter,
@@ -161,6 +182,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     async stop() {
       clearInterval(reconcileTimer);
       healer.stop();
+      storage.stop();
       for (const router of upgradeRouters) router.close();
       await listeners.close();
       // Caddy and CoreDNS keep serving every app's URL; the next daemon adopts them.

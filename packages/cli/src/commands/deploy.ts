@@ -12,6 +12,7 @@ import { readManifest } from "../lib/manifest.ts";
 import { chalk } from "../lib/output.ts";
 import { renderChanges } from "../lib/render-app.ts";
 import { UsageError } from "../lib/usage-error.ts";
+import { parseVolumeFlag } from "../lib/volume-args.ts";
 
 export default class Deploy extends BaseCommand {
   static override summary = "Deploy an app (a new release, rolling) and print its URLs; reads ./mc.toml.";
@@ -27,7 +28,7 @@ export default class Deploy extends BaseCommand {
     "<%= config.bin %> deploy web --image minicloud/hello:v2          # keeps count, env, … of the running release",
     "<%= config.bin %> deploy api --image my/api:1.2 --port 3000 --count 3 --memory 512m --cpus 1 --env NODE_ENV=production",
     "<%= config.bin %> deploy api --env-file .env --unset-env DEBUG",
-    "<%= config.bin %> deploy db --image postgres:16 --protocol tcp --port 5432",
+    "<%= config.bin %> deploy db --image postgres:16 --protocol tcp --port 5432 --volume pg:/var/lib/postgresql/data",
     "<%= config.bin %> deploy web --build-arg VERSION=1.2 --no-cache   # builds ./Dockerfile",
     "<%= config.bin %> deploy web --image minicloud/hello:latest --detach --json",
   ];
@@ -60,6 +61,11 @@ export default class Deploy extends BaseCommand {
     "writable-rootfs": Flags.boolean({
       description: "opt out of the read-only root filesystem (--no-writable-rootfs opts back in)",
       allowNo: true,
+    }),
+    volume: Flags.string({
+      char: "v",
+      description: "mount a volume of the tenant: NAME:/path (repeatable; the app then runs one instance)",
+      multiple: true,
     }),
     reset: Flags.boolean({ description: "start from the defaults instead of keeping the running release's settings" }),
     detach: Flags.boolean({ char: "d", description: "return once the release has started rolling out; follow it with `mc events -f`" }),
@@ -115,6 +121,7 @@ export default class Deploy extends BaseCommand {
             ? undefined
             : !manifest.writable_rootfs
           : !flags["writable-rootfs"],
+      volumes: flags.volume ? flags.volume.map(parseVolumeFlag) : manifest.volumes?.map((v) => parseVolumeFlag(`${v.name}:${v.path}`)),
       reset: flags.reset || undefined,
       detach: flags.detach || undefined,
     });
@@ -152,7 +159,7 @@ export default class Deploy extends BaseCommand {
         : `${chalk.green("✔")} ${app.name} release ${app.release} deployed: ${app.instances.length} instance(s) [${ids}]`,
     );
     // A first deploy "changes" everything from nothing: only a redeploy lists what it changed.
-    const first = app.changes.length > 0 && app.changes.every((change) => change.from === null);
+    const first = app.changes.some((change) => change.field === "image" && change.from === null);
     if (!first)
       this.say(
         app.changes.length > 0

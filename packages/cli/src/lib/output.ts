@@ -24,7 +24,8 @@ function visibleLength(text: string): number {
 export function formatMemory(bytes: number | null): string {
   if (bytes === null) return "-";
   if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)}G`;
-  return `${Math.round(bytes / 1024 ** 2)}M`;
+  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)}M`;
+  return bytes >= 1024 ? `${Math.round(bytes / 1024)}K` : `${bytes}B`;
 }
 
 export function colourState(state: string): string {

@@ -13,6 +13,7 @@ import type { Networking } from "../networking/networking.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import type { Store } from "../store/store.ts";
 import type { TenantService } from "../tenants/service.ts";
+import type { Storage } from "../volumes/storage.ts";
 import type { ApiEnv } from "./env.ts";
 import { audit } from "./middleware/audit.ts";
 import { auth } from "./middleware/auth.ts";
@@ -25,10 +26,13 @@ import { eventRoutes } from "./routes/events.ts";
 import { openApiRoute } from "./routes/openapi.ts";
 import { healthRoute, settingsRoute, systemRoutes } from "./routes/system.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
+import { volumeRoutes } from "./routes/volumes.ts";
 import { tenantScope } from "./scope.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** Build contexts and volume imports stream with limits of their own (apps/builds.ts, volumes/archive.ts). */
+const STREAMED_BODY = /^\/v1\/(apps\/[^/]+\/builds|volumes\/[^/]+\/import)$/;
 
 export interface ApiDeps {
   store: Store;
@@ -39,6 +43,7 @@ export interface ApiDeps {
   auditLog: AuditLog;
   networking: Networking;
   domains: DomainService;
+  storage: Storage;
   events: EventBus;
   builds: Builds;
   /** Shared with the WebSocket upgrades when a limiter is given. */
@@ -70,7 +75,7 @@ export function createApi(deps: ApiDeps) {
   // Build contexts are streamed to the engine with their own, larger limit (apps/builds.ts). Reads
   // carry no body, and asking for one makes @hono/node-server build a full web Request per call.
   api.use("/v1/*", (c, next) =>
-    BODYLESS_METHODS.has(c.req.method) || (c.req.method === "POST" && c.req.path.endsWith("/builds")) ? next() : jsonBodyLimit(c, next),
+    BODYLESS_METHODS.has(c.req.method) || (c.req.method === "POST" && STREAMED_BODY.test(c.req.path)) ? next() : jsonBodyLimit(c, next),
   );
   api.use("/v1/*", rateLimit(deps.rateLimit));
 
@@ -80,6 +85,7 @@ export function createApi(deps: ApiDeps) {
   api.route("/", appRoutes(deps.apps, deps.builds, tenantOf));
   api.route("/", tenantRoutes(deps.tenants));
   api.route("/", domainRoutes(deps.domains, tenantOf));
+  api.route("/", volumeRoutes({ ...deps.storage, tenantOf }));
   api.route("/", eventRoutes(deps.events, deps.tenants));
   api.route("/", accountRoutes({ keys: deps.keys, tenants: deps.tenants, audit: deps.auditLog, tenantOf }));
   return api;

@@ -29,6 +29,8 @@ export interface DeployerDeps {
   quotaOf: (tenant: string) => QuotaLimits;
   /** How long replaced instances keep running after the routes moved, for requests in flight. */
   drainMs: number;
+  /** Tells self-healing that the next exit of a container is on purpose. */
+  expectExit?: ((containerId: string) => void) | undefined;
 }
 
 /**
@@ -76,10 +78,14 @@ export class Deployer {
         healthTimeoutSeconds: this.deps.instances.healthTimeoutMsOf(spec) / 1000,
       },
     });
+    // A volume is read-write by one container at a time: the running instance stops before the new
+    // one mounts it (a short gap, documented), and starts again if the new release fails.
+    const handedOver = !first && (spec.volumes?.length || record.spec.volumes?.length) ? await this.stopForHandover(record) : [];
     let created: InstanceRecord[];
     try {
       created = await this.deps.instances.startHealthy(tenant, spec, version, spec.count, watch);
     } catch (error) {
+      await Promise.all(handedOver.map((i) => this.deps.runtime.startInstance(i.containerId).catch(() => undefined)));
       await this.abandon(record, spec, version, first, error, options.rollbackOf, changes);
       throw error instanceof ImageNotFoundError ? imageMissing(spec.image) : error;
     }
@@ -237,6 +243,12 @@ export class Deployer {
       });
       return { record, version, first: true };
     });
+  }
+
+  private async stopForHandover(record: AppRecord): Promise<InstanceRecord[]> {
+    for (const instance of record.instances) this.deps.expectExit?.(instance.containerId);
+    await Promise.all(record.instances.map((i) => this.deps.runtime.stopInstance(i.containerId)));
+    return record.instances;
   }
 
   /** Ends the operation with a change to the record, persisted at once. */

@@ -5,6 +5,7 @@ import { NetworkMissingError, type Runtime, type RuntimeInstance, type TenantNet
 import type { InstanceRecord } from "../store/schema.ts";
 import { waitHealthy } from "./health.ts";
 import type { AppNetworking } from "./networking-port.ts";
+import type { AppVolumes } from "./volumes-port.ts";
 
 const newInstanceId = () => randomBytes(4).toString("hex");
 
@@ -17,11 +18,13 @@ export class Instances {
   private readonly runtime: Runtime;
   private readonly networking: AppNetworking;
   private readonly healthTimeoutMs: number;
+  private readonly volumes: AppVolumes | undefined;
 
-  constructor(runtime: Runtime, networking: AppNetworking, healthTimeoutMs: number) {
+  constructor(runtime: Runtime, networking: AppNetworking, healthTimeoutMs: number, volumes?: AppVolumes) {
     this.runtime = runtime;
     this.networking = networking;
     this.healthTimeoutMs = healthTimeoutMs;
+    this.volumes = volumes;
   }
 
   /** The tenant's network, with its resolver answering before any container is told to use it. */
@@ -41,7 +44,8 @@ export class Instances {
     }
   }
 
-  private createOn(tenant: string, spec: AppSpec, network: TenantNetwork): Promise<RuntimeInstance> {
+  private async createOn(tenant: string, spec: AppSpec, network: TenantNetwork): Promise<RuntimeInstance> {
+    const mounts = spec.volumes?.length && this.volumes ? await this.volumes.hostMounts(tenant, spec) : undefined;
     return this.runtime.createInstance({
       tenant,
       app: spec.name,
@@ -55,6 +59,7 @@ export class Instances {
       readOnlyRootfs: spec.readOnlyRootfs,
       network: network.name,
       dns: [network.gateway],
+      mounts,
     });
   }
 

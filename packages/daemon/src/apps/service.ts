@@ -18,6 +18,7 @@ import type { AppNetworking } from "./networking-port.ts";
 import { findApp, requireAnyApp, requireIdleApp } from "./records.ts";
 import { resolveSpec, specChanges } from "./spec.ts";
 import { type InstanceObservation, toAppView } from "./view.ts";
+import type { AppVolumes } from "./volumes-port.ts";
 
 export type { AppNetworking } from "./networking-port.ts";
 
@@ -39,6 +40,8 @@ export interface AppServiceDeps {
   isCrashLooping?: (instanceId: string) => boolean;
   /** Tells self-healing that the next exit of a container is on purpose. */
   expectExit?: (containerId: string) => void;
+  /** Tenant volumes an app mounts. */
+  volumes?: AppVolumes;
 }
 
 /**
@@ -69,7 +72,7 @@ export class AppService {
 
   constructor(deps: AppServiceDeps) {
     this.deps = deps;
-    this.instances = new Instances(deps.runtime, deps.networking, deps.healthTimeoutMs);
+    this.instances = new Instances(deps.runtime, deps.networking, deps.healthTimeoutMs, deps.volumes);
     this.observed = new InspectCache(deps.runtime, OBSERVED_TTL_MS);
     this.deployer = new Deployer({ ...deps, instances: this.instances, drainMs: deps.drainMs ?? DRAIN_MS });
   }
@@ -81,6 +84,7 @@ export class AppService {
   async deploy(tenant: string, change: DeployChange, options: { detach?: boolean } = {}): Promise<DeployResult> {
     const before = findApp(this.deps.store.state, tenant, change.name)?.spec;
     const spec = resolveSpec(change, before);
+    await this.deps.volumes?.prepare(tenant, spec);
     if (!options.detach) {
       const record = await this.deployer.deploy(tenant, spec);
       return { ...(await this.changed(record)), changes: specChanges(before, record.spec) };
@@ -103,6 +107,8 @@ export class AppService {
   }
 
   async scale(tenant: string, name: string, change: ScaleChange): Promise<App> {
+    const record = requireAnyApp(this.deps.store.state, tenant, name);
+    if (change.count !== undefined) await this.deps.volumes?.prepare(tenant, { ...record.spec, count: change.count });
     return this.changed(await this.deployer.scale(tenant, name, change));
   }
 

@@ -54,3 +54,10 @@ test("releases recorded before protocols existed read as http", () => {
   assert.equal(resolveSpec({ name: "web", count: 1 }, old).protocol, "http");
   assert.deepEqual(specChanges(old, resolveSpec({ name: "web", count: 1 }, old)), [{ field: "count", from: "3", to: "1" }]);
 });
+
+test("volumes are kept by a redeploy that does not name them, and an empty list detaches them", () => {
+  const withVolume = resolveSpec({ name: "web", volumes: [{ name: "data", path: "/data" }] }, running);
+  assert.deepEqual(resolveSpec({ name: "web", image: "web:2" }, withVolume).volumes, [{ name: "data", path: "/data" }]);
+  assert.deepEqual(specChanges(running, withVolume), [{ field: "volumes", from: null, to: "data:/data" }]);
+  assert.deepEqual(resolveSpec({ name: "web", volumes: [] }, withVolume).volumes, []);
+});

@@ -28,6 +28,7 @@ export function resolveSpec(change: DeployChange, current: AppSpec | undefined):
     healthPath: change.healthPath ?? base.healthPath ?? SPEC_DEFAULTS.healthPath,
     healthTimeout: change.healthTimeout ?? base.healthTimeout,
     readOnlyRootfs: change.readOnlyRootfs ?? base.readOnlyRootfs ?? SPEC_DEFAULTS.readOnlyRootfs,
+    volumes: change.volumes ?? base.volumes,
   };
   if (spec.protocol === "tcp" && spec.port === undefined) {
     throw new ApiError("invalid_input", "port: a tcp app needs the port it listens on (--port), for its health check and its address", [
@@ -51,6 +52,7 @@ export function specChanges(before: AppSpec | undefined, after: AppSpec): SpecCh
     ["healthPath", (s) => s.healthPath],
     ["healthTimeout", (s) => (s.healthTimeout === undefined ? null : `${s.healthTimeout}s`)],
     ["readOnlyRootfs", (s) => String(s.readOnlyRootfs)],
+    ["volumes", (s) => (s.volumes?.length ? s.volumes.map((v) => `${v.name}:${v.path}`).join(", ") : null)],
   ];
   for (const [field, text] of show) {
     const from = before ? text(before) : null;

@@ -59,6 +59,7 @@ export function toAppView(record: AppRecord, observed: Map<string, InstanceObser
     protocol,
     command: spec.command ?? null,
     healthPath: spec.healthPath,
+    volumes: spec.volumes ?? [],
     internalAddress: spec.port === undefined ? null : `${record.name}.${record.tenant}.internal:${spec.port}`,
     readOnlyRootfs: spec.readOnlyRootfs,
     desired: record.desired,

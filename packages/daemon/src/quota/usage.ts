@@ -23,7 +23,19 @@ export function usageOf(state: Readonly<State>, tenant: string, exclude?: string
     }
   }
   usage.cpus = Math.round(usage.cpus * 100) / 100;
+  usage.storage = storageOf(state, tenant);
   return usage;
+}
+
+/** Storage a tenant holds: every volume's full size (reserved when it is created) and its snapshots' bytes. */
+export function storageOf(state: Readonly<State>, tenant: string, excludeVolume?: string): number {
+  let bytes = 0;
+  for (const volume of state.volumes) {
+    if (volume.tenant !== tenant) continue;
+    for (const snapshot of volume.snapshots) bytes += snapshot.bytes;
+    if (volume.name !== excludeVolume) bytes += volume.size;
+  }
+  return bytes;
 }
 
 export interface ResourceRequest {

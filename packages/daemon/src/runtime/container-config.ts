@@ -23,6 +23,7 @@ export interface ContainerCreateBody {
     SecurityOpt: string[];
     ReadonlyRootfs: boolean;
     Tmpfs: Record<string, string>;
+    Mounts?: { Type: "bind"; Source: string; Target: string; ReadOnly: false; BindOptions: { Propagation: "rprivate" } }[];
     Privileged: false;
     Init: boolean;
     RestartPolicy: { Name: string };
@@ -54,6 +55,17 @@ export function containerConfig(prefix: string, spec: InstanceSpec): ContainerCr
       SecurityOpt: ["no-new-privileges:true"],
       ReadonlyRootfs: spec.readOnlyRootfs,
       Tmpfs: { "/tmp": `rw,noexec,nosuid,size=${TMPFS_SIZE}` },
+      ...(spec.mounts?.length
+        ? {
+            Mounts: spec.mounts.map((mount) => ({
+              Type: "bind" as const,
+              Source: mount.source,
+              Target: mount.target,
+              ReadOnly: false as const,
+              BindOptions: { Propagation: "rprivate" as const },
+            })),
+          }
+        : {}),
       Privileged: false,
       // A tiny init as PID 1 forwards SIGTERM, so apps that ignore it as PID 1 still stop promptly.
       Init: true,

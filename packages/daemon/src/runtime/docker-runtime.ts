@@ -3,6 +3,7 @@ import Docker from "dockerode";
 import { containerConfig } from "./container-config.ts";
 import { startExec } from "./docker-exec.ts";
 import { engineError, messageOf, statusOf } from "./engine-errors.ts";
+import { firstFileOfTar, resolveUser } from "./image-user.ts";
 import { LABEL, objectName, ownedLabels } from "./labels.ts";
 import { LogFrameParser } from "./log-frames.ts";
 import {
@@ -44,6 +45,34 @@ export class DockerRuntime implements Runtime {
       await this.docker.ping();
     } catch (error) {
       throw new EngineUnavailableError(error);
+    }
+  }
+
+  async imageUser(image: string): Promise<{ uid: number; gid: number }> {
+    const info = await this.docker
+      .getImage(image)
+      .inspect()
+      .catch((error) => {
+        throw statusOf(error) === 404 ? new ImageNotFoundError(image) : engineError(error);
+      });
+    const spec = info.Config?.User ?? "";
+    const numeric = resolveUser(spec, "", "");
+    if (numeric && /^\d*(:\d*)?$/.test(spec)) return numeric;
+    // A user name: read the image's own /etc/passwd and /etc/group from a container that never starts.
+    const container = await this.docker.createContainer({
+      Image: image,
+      Cmd: ["true"],
+      Labels: ownedLabels(this.prefix, {}),
+      HostConfig: { NetworkMode: "none" },
+    });
+    try {
+      const read = async (file: string) =>
+        firstFileOfTar((await container.getArchive({ path: file })) as unknown as Readable).catch(() => "");
+      const user = resolveUser(spec, await read("/etc/passwd"), await read("/etc/group"));
+      if (!user) throw new Error(`the image's user "${spec}" is not in its /etc/passwd`);
+      return user;
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
     }
   }
 

@@ -15,6 +15,8 @@ export interface InstanceSpec {
   network: string;
   /** Resolvers the instance's embedded DNS forwards to (the tenant's CoreDNS on the gateway). */
   dns: string[];
+  /** Host directories the platform made (volume data), bind-mounted read-write; never a user's path. */
+  mounts?: { source: string; target: string }[] | undefined;
 }
 
 /** A tenant's bridge network: its explicit subnet tells tenants apart in DNS views. */
@@ -75,6 +77,8 @@ export interface LogOptions {
 export interface Runtime {
   ping(): Promise<void>;
   /** The image's owner when it exists (`tenant` null for images minicloud did not build). */
+  /** The numeric user and group the image's containers run as (its USER, names looked up in its /etc/passwd). */
+  imageUser(image: string): Promise<{ uid: number; gid: number }>;
   /** The image's owner (its tenant label) and the TCP ports its config EXPOSEs, lowest first. */
   inspectImage(image: string): Promise<ImageInfo | undefined>;
   removeTenantImages(tenant: string): Promise<void>;

@@ -1,7 +1,10 @@
 import type { AppSpec, QuotaLimits, SpecChange } from "@minicloud/shared";
 
-/** 2: custom domains (an older mcd would keep them but neither serve nor clean them up). */
-export const STATE_VERSION = 2;
+/**
+ * 2: custom domains (an older mcd would keep them but neither serve nor clean them up).
+ * 3: volumes (an older mcd would drop them on its next write, and their data with them).
+ */
+export const STATE_VERSION = 3;
 
 export interface TenantRecord {
   name: string;
@@ -81,14 +84,48 @@ export interface DomainRecord {
   createdAt: string;
 }
 
+export interface SnapshotRecord {
+  id: string;
+  createdAt: string;
+  /** Compressed bytes of the snapshot file. */
+  bytes: number;
+  kind: "manual" | "scheduled" | "safety" | "import";
+  note: string | null;
+  pauseMs: number | null;
+}
+
+export interface VolumeScheduleRecord {
+  cron: string;
+  keep: number;
+  lastRunAt: string | null;
+  lastError: string | null;
+}
+
+/**
+ * A tenant's volume. `size` is reserved against the storage quota from the moment the record
+ * exists; `phase` other than ready marks work in flight that a restarted daemon settles.
+ */
+export interface VolumeRecord {
+  tenant: string;
+  name: string;
+  size: number;
+  phase: "creating" | "ready" | "importing" | "restoring";
+  createdAt: string;
+  snapshots: SnapshotRecord[];
+  schedule: VolumeScheduleRecord | null;
+  /** A restore under way: the snapshot it brings back and the app to start again afterwards. */
+  restoring?: { snapshot: string; app: string | null } | undefined;
+}
+
 export interface State {
   version: number;
   tenants: TenantRecord[];
   keys: KeyRecord[];
   apps: AppRecord[];
   domains: DomainRecord[];
+  volumes: VolumeRecord[];
 }
 
 export function emptyState(): State {
-  return { version: STATE_VERSION, tenants: [], keys: [], apps: [], domains: [] };
+  return { version: STATE_VERSION, tenants: [], keys: [], apps: [], domains: [], volumes: [] };
 }

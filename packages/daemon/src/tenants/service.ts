@@ -6,6 +6,7 @@ import { usageOf } from "../quota/usage.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import type { State, TenantRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
+import type { VolumeService } from "../volumes/service.ts";
 
 export const DEFAULT_TENANT = "default";
 
@@ -22,6 +23,7 @@ export interface TenantServiceDeps {
   apps: AppService;
   keys: KeyService;
   tenantLocks: KeyedMutex;
+  volumes: VolumeService;
 }
 
 /** Tenants and their quotas (admin only); deleting one removes everything it owns. */
@@ -78,6 +80,7 @@ export class TenantService {
     if (name === DEFAULT_TENANT) throw new ApiError("conflict", "the default tenant cannot be deleted (it holds the admin keys)");
     this.require(name);
     await this.deps.apps.destroyAllOf(name);
+    await this.deps.volumes.deleteAllOf(name);
     await this.deps.tenantLocks.run(name, async () => {
       await this.deps.runtime.removeTenantImages(name);
       await this.deps.apps.removeTenantNetwork(name);

@@ -4,6 +4,7 @@ import { AppsClient } from "./apps.ts";
 import { DomainsClient } from "./domains.ts";
 import type { Endpoint } from "./endpoint.ts";
 import { Transport } from "./transport.ts";
+import { VolumesClient } from "./volumes.ts";
 
 export * from "../exec-protocol.ts";
 export * from "./admin.ts";
@@ -13,6 +14,7 @@ export * from "./endpoint.ts";
 export * from "./socket.ts";
 export * from "./tls.ts";
 export * from "./transport.ts";
+export * from "./volumes.ts";
 
 export interface ClientOptions extends Endpoint {
   /** The tenant an admin acts on; ignored for tenant keys (the daemon scopes them). */
@@ -26,6 +28,7 @@ export class MinicloudClient {
   readonly tenants: TenantsClient;
   readonly account: AccountClient;
   readonly domains: DomainsClient;
+  readonly volumes: VolumesClient;
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
@@ -34,6 +37,7 @@ export class MinicloudClient {
     this.tenants = new TenantsClient(this.transport);
     this.account = new AccountClient(this.transport, scope);
     this.domains = new DomainsClient(this.transport, scope);
+    this.volumes = new VolumesClient(this.transport, scope);
   }
 
   health(): Promise<Health> {

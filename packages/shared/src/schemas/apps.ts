@@ -2,6 +2,7 @@ import { z } from "zod";
 import { appNameSchema } from "../names.ts";
 import { cpusSchema, durationSchema, memorySchema } from "../units.ts";
 import { appDomainSchema } from "./domains.ts";
+import { type VolumeMount, volumeMountSchema, volumeMountsSchema } from "./volumes.ts";
 
 export const DEFAULT_CPUS = 0.5;
 export const MAX_INSTANCES_PER_APP = 50;
@@ -47,6 +48,8 @@ export const deployRequestSchema = z
     /** Seconds a new instance may take to pass its health check (default: the daemon's setting). */
     healthTimeout: z.number().int().min(MIN_HEALTH_TIMEOUT_SECONDS).max(MAX_HEALTH_TIMEOUT_SECONDS).optional(),
     readOnlyRootfs: z.boolean().optional(),
+    /** The tenant's volumes and where they are mounted; an empty list detaches them all. */
+    volumes: volumeMountsSchema.optional(),
     /** Start from the defaults instead of the running release's settings. */
     reset: z.boolean().optional(),
     /** Answer (202) once the release is recorded instead of when it serves; follow it with events. */
@@ -71,6 +74,7 @@ export interface AppSpec {
   healthPath: string;
   healthTimeout?: number | undefined;
   readOnlyRootfs: boolean;
+  volumes?: VolumeMount[] | undefined;
 }
 
 export const SPEC_DEFAULTS = {
@@ -113,6 +117,7 @@ export const appSchema = z.object({
   protocol: protocolSchema,
   command: z.array(z.string()).nullable(),
   healthPath: z.string(),
+  volumes: z.array(volumeMountSchema),
   /** Where other apps of the tenant reach it: `<app>.<tenant>.internal:<port>`. */
   internalAddress: z.string().nullable(),
   readOnlyRootfs: z.boolean(),

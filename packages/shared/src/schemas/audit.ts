@@ -5,10 +5,11 @@ export const auditEntrySchema = z.object({
   ts: z.string(),
   requestId: z.string(),
   actor: z.object({
-    role: z.enum(["admin", "tenant", "anonymous"]),
+    /** `system`: the daemon on its own (a scheduled snapshot, say). */
+    role: z.enum(["admin", "tenant", "anonymous", "system"]),
     tenant: z.string().nullable(),
     keyId: z.string().nullable(),
-    transport: z.enum(["unix", "tcp"]),
+    transport: z.enum(["unix", "tcp", "internal"]),
   }),
   action: z.string(),
   tenant: z.string().nullable(),

@@ -17,6 +17,13 @@ export const EVENT_TYPES = [
   "instance.unhealthy",
   "instance.healthy",
   "quota.rejected",
+  "volume.created",
+  "volume.extended",
+  "volume.deleted",
+  "volume.snapshot_created",
+  "volume.snapshot_failed",
+  "volume.snapshots_pruned",
+  "volume.restored",
   "domain.added",
   "domain.removed",
 ] as const;

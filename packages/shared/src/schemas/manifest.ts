@@ -19,6 +19,8 @@ export const manifestSchema = z
     /** Seconds a new instance may take to pass its health check. */
     health_timeout: z.number().int().optional(),
     writable_rootfs: z.boolean().optional(),
+    /** `[[volumes]]` tables: `name = "data"`, `path = "/var/lib/data"`. */
+    volumes: z.array(z.object({ name: z.string(), path: z.string() }).strict()).optional(),
   })
   .strict();
 export type Manifest = z.infer<typeof manifestSchema>;
