@@ -11,35 +11,19 @@ import { errorOf, json, type McResult, mc } from "./harness/mc.ts";
 import { BASE_IMAGE, MC_BIN } from "./harness/paths.ts";
 import { createTenant, type TestTenant } from "./harness/tenant.ts";
 
-/** `mc` with bytes on stdin (a pipe, as in `echo hi | mc exec web -- cat`). */
-function mcWithInput(args: string[], env: NodeJS.ProcessEnv, input: string | Buffer): Promise<McResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MC_BIN, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.once("error", reject);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
-
 /**
- * `mc console APP` on a real pseudo-terminal (util-linux `script`), typed into through a pipe that
- * stays open until the session ends, as a person's keyboard would.
+ * Runs a program with bytes on its stdin (a pipe) and collects its output. `closeInput: false`
+ * keeps the pipe open until the program ends, as a person's keyboard would.
  */
-function consoleThroughPty(app: string, env: NodeJS.ProcessEnv, typed: string): Promise<McResult> {
+function runWithInput(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input: string | Buffer,
+  closeInput: boolean,
+): Promise<McResult> {
   return new Promise((resolve, reject) => {
-    const command = `${process.execPath} ${MC_BIN} console ${app}`;
-    const child = spawn("script", ["-qfec", command, "/dev/null"], {
+    const child = spawn(file, args, {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", TERM: "xterm", ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });
@@ -53,8 +37,19 @@ function consoleThroughPty(app: string, env: NodeJS.ProcessEnv, typed: string): 
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });
     });
-    child.stdin.write(typed);
+    if (closeInput) child.stdin.end(input);
+    else child.stdin.write(input);
   });
+}
+
+/** `mc` with bytes piped to it, as in `echo hi | mc exec web -- cat`. */
+function mcWithInput(args: string[], env: NodeJS.ProcessEnv, input: string | Buffer): Promise<McResult> {
+  return runWithInput(process.execPath, [MC_BIN, ...args], env, input, true);
+}
+
+/** `mc console APP` on a real pseudo-terminal (util-linux `script`), typed into through a pipe. */
+function consoleThroughPty(app: string, env: NodeJS.ProcessEnv, typed: string): Promise<McResult> {
+  return runWithInput("script", ["-qfec", `${process.execPath} ${MC_BIN} console ${app}`, "/dev/null"], env, typed, false);
 }
 
 /** The HTTP status of an exec upgrade made without mc (a raw WebSocket client). */
@@ -188,6 +183,8 @@ describe("mc exec and mc console", () => {
     const refused = entries.find((e) => e.target === "apps/secret/exec");
     assert.equal(refused?.outcome.code, "not_found");
     assert.equal(refused?.tenant, "acme");
+    const human = await mc(["audit", "--tenant", "acme"], daemon.env);
+    assert.match(human.stdout, new RegExp(`\\[${instance?.id}\\] "sh" "-c" "cat; hostname" → 101`), "mc audit shows what ran where");
     const log = await readFile(path.join(daemon.dir, "audit.log"), "utf8");
     assert.doesNotMatch(log, /stdin-bytes-never-audited/);
     assert.equal((await mc(["audit", "verify", "--json"], daemon.env)).code, 0, "the chain still verifies");
@@ -210,14 +207,16 @@ describe("mc exec and mc console", () => {
 
   test("an upgrade without a valid key is 401 and audited", async () => {
     assert.equal((await upgradeStatus(daemon, "web", {})).status, 401);
-    const badKey = await mc(["exec", "web", "--json", "--", "true"], { ...acmeEnv, MC_API_KEY: "mck_nope_nope" });
+    // acme's key id with a wrong secret: refused, and the id it claimed is what the audit names.
+    const forged = `${acme.key.slice(0, -4)}${acme.key.endsWith("AAAA") ? "BBBB" : "AAAA"}`;
+    const badKey = await mc(["exec", "web", "--json", "--", "true"], { ...acmeEnv, MC_API_KEY: forged });
     assert.equal(badKey.code, 1);
     assert.equal(errorOf(badKey).code, "unauthorized", badKey.stderr);
     const refusals = (await auditEntries(daemon)).filter((e) => e.target === "apps/web/exec" && e.outcome.status === 401);
     assert.equal(refusals.length, 2);
     assert.ok(refusals.every((e) => e.actor.role === "anonymous" && e.actor.transport === "tcp"));
     assert.ok(
-      refusals.some((e) => e.actor.keyId === "nope"),
+      refusals.some((e) => e.actor.keyId === acme.key.split("_")[1]),
       "the key id presented is recorded",
     );
   });

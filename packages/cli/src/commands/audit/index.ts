@@ -30,7 +30,11 @@ export default class Audit extends BaseCommand {
           : `${entry.actor.transport} admin`;
       const outcome =
         entry.outcome.status < 400 ? chalk.green(entry.outcome.status) : chalk.red(`${entry.outcome.status} ${entry.outcome.code ?? ""}`);
-      return `${chalk.dim(entry.ts)} #${entry.seq} ${who} [${entry.tenant ?? "-"}] ${entry.action} → ${outcome}`;
+      // An exec session: which instance ran what (JSON-quoted words, so spaces and quotes stay readable).
+      const exec = entry.exec
+        ? ` ${chalk.cyan(`[${entry.exec.instance ?? "-"}]`)} ${entry.exec.command.map((w) => JSON.stringify(w)).join(" ")}`
+        : "";
+      return `${chalk.dim(entry.ts)} #${entry.seq} ${who} [${entry.tenant ?? "-"}] ${entry.action}${exec} → ${outcome}`;
     });
   }
 }
