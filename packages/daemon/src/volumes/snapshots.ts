@@ -134,8 +134,9 @@ export class Snapshots {
   /**
    * Brings the volume back to a snapshot in place: a safety snapshot of the current data first
    * (listed, so the restore itself can be undone), the app stopped, the data replaced, the app
-   * started again. The record says a restore is under way until it is done, so a daemon killed
-   * half-way finishes it at start instead of leaving half the files.
+   * started again. The record says a restore is under way (and which app to start again) before
+   * the app is stopped, so a daemon killed at any point after that finishes it at start instead of
+   * leaving the app stopped, or half the files.
    */
   async restore(tenant: string, name: string, snapshotId: string): Promise<{ safety: Snapshot }> {
     const record = requireReady(this.deps.store.state, tenant, name);
@@ -144,7 +145,6 @@ export class Snapshots {
       const safety = await this.takeUnlocked(record, "safety", `before restoring ${target.id}`);
       const attached = attachmentOf(this.deps.store.state, tenant, name);
       const wasRunning = attached?.app.desired === "running";
-      if (attached && wasRunning) await this.deps.apps.stop(tenant, attached.app.name);
       await this.deps.store.update(() => {
         record.phase = "restoring";
         record.restoring = { snapshot: target.id, app: wasRunning ? (attached?.app.name ?? null) : null };
@@ -161,10 +161,25 @@ export class Snapshots {
     });
   }
 
-  /** Replaces the data with the snapshot's and starts the app that was stopped for it. */
+  /**
+   * Stops the app (again after a crash: it may not have been stopped yet), replaces the data with
+   * the snapshot's, and starts the app again.
+   */
   private async finishRestore(record: VolumeRecord): Promise<void> {
     const restoring = record.restoring;
     if (!restoring) return;
+    if (restoring.app) {
+      try {
+        await this.deps.apps.stop(record.tenant, restoring.app);
+      } catch (error) {
+        // Nothing is touched yet: the volume stays as it was, the restore can be asked for again.
+        await this.deps.store.update(() => {
+          record.phase = "ready";
+          record.restoring = undefined;
+        });
+        throw error;
+      }
+    }
     const data = this.deps.volumes.backend.dataPath(record);
     await this.deps.volumes.backend.ensureMounted(record);
     await emptyDirectory(data);
