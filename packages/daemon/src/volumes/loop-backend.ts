@@ -114,13 +114,14 @@ export class LoopBackend implements VolumeBackend {
     for (const id of ids) {
       if (await isMountPoint(this.mountPoint(id))) await run("fsfreeze", ["--unfreeze", this.mountPoint(id)]).catch(() => undefined);
     }
-    for (const point of await mountsUnder(this.root)) {
-      if (/\/copy-[^/]+\/mnt$/.test(point)) await run("umount", [point]).catch(() => undefined);
-    }
     for (const id of ids) {
       const entries = await readdir(this.dir(id)).catch(() => [] as string[]);
-      for (const entry of entries.filter((e) => e.startsWith("copy-")))
+      for (const entry of entries.filter((e) => e.startsWith("copy-"))) {
+        // A copy's view is <volume>/copy-*/mnt; a volume named copy-… is <tenant>/copy-…/mnt and stays mounted.
+        const view = path.join(this.dir(id), entry, "mnt");
+        if (await isMountPoint(view)) await run("umount", [view]).catch(() => undefined);
         await rm(path.join(this.dir(id), entry), { recursive: true, force: true });
+      }
     }
   }
 
