@@ -33,7 +33,7 @@ async function engineAnswers(): Promise<boolean> {
  * Runs alone (test/serial/), after the parallel files: restarting the engine would break any test
  * running next to it.
  */
-describe("an engine restart: apps come back without anyone asking", async () => {
+describe("an engine restart: apps come back without anyone asking, volumes and all", async () => {
   const engine = await localDockerd();
   let daemon: TestDaemon;
   before(async () => {
@@ -41,6 +41,20 @@ describe("an engine restart: apps come back without anyone asking", async () => 
     daemon = await TestDaemon.create();
     await daemon.start({ MC_RECONCILE_INTERVAL: "3" });
     await deployVia(daemon.client(), { name: "survivor", image: BASE_IMAGE, port: 8080, count: 2, command: whoAmICommand("alive") });
+    // An app with a volume, and data in it, to find again after the restart.
+    assert.equal((await mc(["volumes", "create", "keep", "--size", "32m"], daemon.env)).code, 0);
+    await deployVia(daemon.client(), {
+      name: "keeper",
+      image: BASE_IMAGE,
+      port: 8080,
+      command: whoAmICommand("keeper"),
+      volumes: [{ name: "keep", path: "/data" }],
+    });
+    const wrote = await mc(
+      ["exec", "keeper", "--", "sh", "-c", "head -c 4000000 /dev/urandom > /data/blob && cd /data && sha256sum blob > blob.sum"],
+      daemon.env,
+    );
+    assert.equal(wrote.code, 0, wrote.stderr);
   });
   after(async () => {
     if (engine) await daemon.destroy();
@@ -88,5 +102,32 @@ describe("an engine restart: apps come back without anyone asking", async () => 
       status.instances.every((i) => i.state === "running"),
       JSON.stringify(status.instances),
     );
+  });
+  test("after the same restart, the app with a volume runs with the volume mounted and its data there", {
+    skip: engine ? false : "no local dockerd to restart (DOCKER_HOST is set or the engine is elsewhere)",
+  }, async () => {
+    if (!engine) return;
+    const app = await eventually(
+      () => mc(["status", "keeper", "--json"], daemon.env).then((r) => json<{ instances: { state: string }[] }>(r.stdout)),
+      (a) => a.instances.length === 1 && a.instances.every((i) => i.state === "running"),
+      60_000,
+    );
+    assert.deepEqual(
+      app.instances.map((i) => i.state),
+      ["running"],
+    );
+    // Read inside the container: the data is in what it mounts, not in an empty directory under the mount point.
+    const read = await mc(
+      ["exec", "keeper", "--", "sh", "-c", "cd /data && sha256sum -c blob.sum && grep -q ' /data ' /proc/mounts"],
+      daemon.env,
+    );
+    assert.equal(read.code, 0, `${read.stdout}${read.stderr}`);
+    const volume = json<{ attachedTo: { app: string } | null; used: number | null }>(
+      (await mc(["volumes", "show", "keep", "--json"], daemon.env)).stdout,
+    );
+    assert.equal(volume.attachedTo?.app, "keeper");
+    assert.ok((volume.used ?? 0) >= 4_000_000, `the volume is mounted on the host with the data: used ${volume.used}`);
+    const write = await mc(["exec", "keeper", "--", "sh", "-c", "echo after > /data/after"], daemon.env);
+    assert.equal(write.code, 0, write.stderr);
   });
 });
