@@ -58,6 +58,13 @@ export class Deployer {
     // No port anywhere else: the image's EXPOSE (its Dockerfile's) says where it listens.
     const exposed = image.exposedPorts[0];
     if (spec.port === undefined && exposed !== undefined) spec = { ...spec, port: exposed };
+    if (spec.protocol === "tcp" && spec.port === undefined) {
+      throw new ApiError(
+        "invalid_input",
+        "port: a tcp app needs the port it listens on (--port, or EXPOSE in its image), for its health check and its address",
+        [{ field: "port", message: "is required with protocol tcp" }],
+      );
+    }
     const changes = specChanges(findApp(this.deps.store.state, tenant, spec.name)?.spec, spec);
     const { record, version, first } = await this.begin(tenant, "deploy", spec);
     watch.lap("reserve");

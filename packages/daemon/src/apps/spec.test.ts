@@ -44,9 +44,9 @@ test("reset starts from the defaults; a first deploy needs an image", () => {
   assert.throws(() => resolveSpec({ name: "web" }, undefined), /image: is required for the first deploy/);
 });
 
-test("a tcp app needs a port", () => {
-  assert.throws(() => resolveSpec({ name: "db", image: "pg", protocol: "tcp" }, undefined), /tcp app needs the port/);
+test("a tcp app keeps its protocol (its port may come from the image's EXPOSE, checked by the deployer)", () => {
   assert.equal(resolveSpec({ name: "db", image: "pg", protocol: "tcp", port: 5432 }, undefined).protocol, "tcp");
+  assert.equal(resolveSpec({ name: "db", image: "pg", protocol: "tcp" }, undefined).port, undefined);
 });
 
 test("releases recorded before protocols existed read as http", () => {

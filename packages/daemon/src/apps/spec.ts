@@ -30,11 +30,6 @@ export function resolveSpec(change: DeployChange, current: AppSpec | undefined):
     readOnlyRootfs: change.readOnlyRootfs ?? base.readOnlyRootfs ?? SPEC_DEFAULTS.readOnlyRootfs,
     volumes: change.volumes ?? base.volumes,
   };
-  if (spec.protocol === "tcp" && spec.port === undefined) {
-    throw new ApiError("invalid_input", "port: a tcp app needs the port it listens on (--port), for its health check and its address", [
-      { field: "port", message: "is required with protocol tcp" },
-    ]);
-  }
   return withoutUndefined(spec);
 }
 

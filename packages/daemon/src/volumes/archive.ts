@@ -47,12 +47,19 @@ export async function extractArchive(
 ): Promise<void> {
   const { extract } = await import("tar-fs");
   let seen = 0;
+  // The last 1 KiB seen: a whole tar ends with two zero blocks; one cut short does not.
+  let tail = Buffer.alloc(0);
   const limit = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       seen += chunk.length;
+      tail = Buffer.concat([tail, chunk]).subarray(-1024);
       if (seen > limitBytes)
         callback(new ApiError("payload_too_large", `the archive unpacks to more than the volume's ${limitBytes} bytes`));
       else callback(null, chunk);
+    },
+    flush(callback) {
+      const whole = seen >= 1024 && seen % 512 === 0 && tail.every((byte) => byte === 0);
+      callback(whole ? null : new ApiError("invalid_input", "not a whole volume archive (.tar.zst): it is cut short or not a tar"));
     },
   });
   const target = extract(dir, {

@@ -12,8 +12,11 @@ export interface VolumeBackend {
   create(id: VolumeId, sizeBytes: number): Promise<void>;
   /** Mounts it when it is not (after a reboot, say); idempotent. */
   ensureMounted(id: VolumeId): Promise<void>;
-  /** Grows it to `sizeBytes` while mounted and in use. */
-  extend(id: VolumeId, sizeBytes: number): Promise<void>;
+  /**
+   * Grows it to `sizeBytes`, online when the host allows it; otherwise the file system is grown
+   * unmounted, inside `whileUnused` (which stops the app that mounts it around the work).
+   */
+  extend(id: VolumeId, sizeBytes: number, whileUnused: (work: () => Promise<void>) => Promise<void>): Promise<void>;
   /** Unmounts and deletes it with its data. */
   remove(id: VolumeId): Promise<void>;
   /** Bytes in use, or null when it is not mounted. */

@@ -4,16 +4,19 @@ import { promisify } from "node:util";
 
 const exec = promisify(execFile);
 
-/** Runs a host program (mount, mkfs.ext4, …) and throws its stderr's first line on failure. */
+/** Runs a host program (mount, mkfs.ext4, …) and throws with what it printed on failure. */
 export async function run(program: string, args: string[]): Promise<string> {
   try {
     const { stdout } = await exec(program, args, { encoding: "utf8", maxBuffer: 1024 * 1024 });
     return stdout;
   } catch (error) {
-    const detail = String((error as { stderr?: string }).stderr ?? (error as Error).message)
-      .trim()
-      .split("\n")[0];
-    throw new Error(`${program} ${args.join(" ")}: ${detail}`);
+    // Some tools (resize2fs) print the reason on stdout and only a banner on stderr.
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    const printed = `${stderr}\n${stdout}`
+      .split("\n")
+      .map((line) => line.trim())
+      .filter(Boolean);
+    throw new Error(`${program} ${args.join(" ")}: ${printed.length ? printed.join("; ") : (error as Error).message}`);
   }
 }
 

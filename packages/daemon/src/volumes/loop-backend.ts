@@ -53,13 +53,24 @@ export class LoopBackend implements VolumeBackend {
     await run("mount", ["-o", MOUNT_OPTIONS, this.image(id), this.mountPoint(id)]);
   }
 
-  async extend(id: VolumeId, sizeBytes: number): Promise<void> {
+  async extend(id: VolumeId, sizeBytes: number, whileUnused: (work: () => Promise<void>) => Promise<void>): Promise<void> {
     await this.ensureMounted(id);
     const device = (await run("findmnt", ["-n", "-o", "SOURCE", this.mountPoint(id)])).trim();
     await run("truncate", ["-s", String(sizeBytes), this.image(id)]);
-    // The loop device learns the file's new size, then ext4 grows online into it.
+    // The loop device learns the file's new size, then ext4 grows online into it. Online growth
+    // needs CAP_SYS_RESOURCE, which some hosts (containers) lack: then it grows unmounted.
     await run("losetup", ["-c", device]);
-    await run("resize2fs", [device]);
+    try {
+      await run("resize2fs", [device]);
+    } catch (error) {
+      if (!/Permission denied|Operation not permitted/.test((error as Error).message)) throw error;
+      await whileUnused(async () => {
+        await run("umount", [this.mountPoint(id)]);
+        await run("e2fsck", ["-f", "-p", this.image(id)]);
+        await run("resize2fs", [this.image(id)]);
+        await this.ensureMounted(id);
+      });
+    }
   }
 
   async remove(id: VolumeId): Promise<void> {

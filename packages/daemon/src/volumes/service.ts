@@ -15,6 +15,14 @@ export interface VolumeServiceDeps {
   quotaOf: (tenant: string) => QuotaLimits;
   events: EventBus;
   logger: Logger;
+  /** Stops and starts the app that mounts a volume (bound late: apps need volumes first). */
+  apps: () => AppControl;
+}
+
+/** Stops and starts an app around work on its volume. */
+export interface AppControl {
+  stop(tenant: string, app: string): Promise<void>;
+  start(tenant: string, app: string): Promise<void>;
 }
 
 /** A container mount the runtime makes: the volume's data directory on the host, at `target`. */
@@ -60,6 +68,11 @@ export class VolumeService {
 
   get backend(): VolumeBackend {
     return this.deps.backend;
+  }
+
+  /** The apps that mount volumes, to stop and start them around a restore or an offline resize. */
+  apps(): AppControl {
+    return this.deps.apps();
   }
 
   /** Checks the quota for `extraBytes` more storage; call under the tenant lock. */
@@ -135,9 +148,13 @@ export class VolumeService {
     return this.view(requireVolume(this.deps.store.state, tenant, name));
   }
 
-  /** Grows a volume online (the app keeps running); shrinking is refused: data could be lost. */
+  /**
+   * Grows a volume (online where the host allows it, else with its app stopped for the resize);
+   * shrinking is refused: data could be lost. The new size is reserved under the tenant lock, the
+   * resize runs outside it (stopping the app takes that lock too) and a failure gives it back.
+   */
   async extend(tenant: string, name: string, size: number): Promise<Volume> {
-    const record = await this.deps.tenantLocks.run(tenant, async () => {
+    const { record, previous } = await this.deps.tenantLocks.run(tenant, async () => {
       const record = requireReady(this.deps.store.state, tenant, name);
       if (size <= record.size) {
         throw new ApiError(
@@ -147,15 +164,22 @@ export class VolumeService {
         );
       }
       this.assertStorage(tenant, size - record.size);
-      await this.deps.backend.extend(record, size);
+      const previous = record.size;
       await this.deps.store.update(() => {
         record.size = size;
       });
-      return record;
+      return { record, previous };
     });
+    try {
+      await this.deps.backend.extend(record, size, (work) => this.withAppStopped(record, work));
+    } catch (error) {
+      await this.deps.store.update(() => {
+        record.size = previous;
+      });
+      throw error;
+    }
     this.deps.events.publish({
       tenant,
-      app: undefined,
       type: "volume.extended",
       message: `volume ${name} extended to ${formatBytes(size)}`,
       data: { volume: name, size },
@@ -176,6 +200,18 @@ export class VolumeService {
       await this.forget(record);
     });
     this.deps.events.publish({ tenant, type: "volume.deleted", message: `volume ${name} deleted`, data: { volume: name } });
+  }
+
+  /** Runs `work` with the app that mounts the volume stopped (if it runs), and starts it again after. */
+  async withAppStopped(record: VolumeRecord, work: () => Promise<void>): Promise<void> {
+    const attached = attachmentOf(this.deps.store.state, record.tenant, record.name);
+    const running = attached?.app.desired === "running" ? attached.app.name : undefined;
+    if (running) await this.deps.apps().stop(record.tenant, running);
+    try {
+      await work();
+    } finally {
+      if (running) await this.deps.apps().start(record.tenant, running);
+    }
   }
 
   /** Deletes every volume of a tenant (tenant deletion; its apps are gone by then). */

@@ -12,18 +12,11 @@ import { emptyDirectory, extractArchive, packDirectory, readArchive, writeArchiv
 import { type VolumeId, volumeDirectory } from "./backend.ts";
 import { attachmentOf, requireReady, requireVolume, type VolumeService } from "./service.ts";
 
-/** Stops and starts the app that mounts a volume, around a restore. */
-export interface AppControl {
-  stop(tenant: string, app: string): Promise<void>;
-  start(tenant: string, app: string): Promise<void>;
-}
-
 export interface SnapshotsDeps {
   store: Store;
   volumes: VolumeService;
   tenantLocks: KeyedMutex;
   events: EventBus;
-  apps: AppControl;
   dataDir: string;
   logger: Logger;
   /** Who the files inside a volume belong to when unpacked: the app's user, else root. */
@@ -170,7 +163,7 @@ export class Snapshots {
     if (!restoring) return;
     if (restoring.app) {
       try {
-        await this.deps.apps.stop(record.tenant, restoring.app);
+        await this.deps.volumes.apps().stop(record.tenant, restoring.app);
       } catch (error) {
         // Nothing is touched yet: the volume stays as it was, the restore can be asked for again.
         await this.deps.store.update(() => {
@@ -193,7 +186,7 @@ export class Snapshots {
       record.phase = "ready";
       record.restoring = undefined;
     });
-    if (restoring.app) await this.deps.apps.start(record.tenant, restoring.app);
+    if (restoring.app) await this.deps.volumes.apps().start(record.tenant, restoring.app);
   }
 
   /** A new volume, the size of the snapshot's, holding the snapshot's data. */

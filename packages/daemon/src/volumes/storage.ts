@@ -12,8 +12,8 @@ import type { VolumeBackend } from "./backend.ts";
 import { DirBackend } from "./dir-backend.ts";
 import { LoopBackend } from "./loop-backend.ts";
 import { VolumeSchedules } from "./schedules.ts";
-import { VolumeService } from "./service.ts";
-import { type AppControl, Snapshots } from "./snapshots.ts";
+import { type AppControl, VolumeService } from "./service.ts";
+import { Snapshots } from "./snapshots.ts";
 
 export interface StorageDeps {
   dataDir: string;
@@ -58,12 +58,7 @@ export interface Storage {
 export async function createStorage(deps: StorageDeps): Promise<Storage> {
   const backend = await chooseBackend(deps.backend, deps.dataDir);
   const volumes = new VolumeService({ ...deps, backend });
-  const snapshots = new Snapshots({
-    ...deps,
-    volumes,
-    apps: { stop: (tenant, app) => deps.apps().stop(tenant, app), start: (tenant, app) => deps.apps().start(tenant, app) },
-    ownerOf: (record) => volumes.ownerOf(record),
-  });
+  const snapshots = new Snapshots({ ...deps, volumes, ownerOf: (record) => volumes.ownerOf(record) });
   const schedules = new VolumeSchedules({ ...deps, snapshots });
   volumes.nextRunOf = (record) => schedules.nextRunOf(record);
   deps.logger.info({ backend: backend.enforcement === "hard" ? "loop" : "dir" }, "volumes");
