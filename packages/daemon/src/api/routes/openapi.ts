@@ -21,11 +21,21 @@ import {
   releaseListSchema,
   rollbackRequestSchema,
   scaleRequestSchema,
+  scheduleRequestSchema,
+  snapshotCreateSchema,
+  snapshotListSchema,
+  snapshotSchema,
   tenantCreatedSchema,
   tenantCreateSchema,
   tenantListSchema,
   tenantSchema,
   VERSION,
+  volumeCreateSchema,
+  volumeExtendSchema,
+  volumeImportQuerySchema,
+  volumeListSchema,
+  volumeRestoreSchema,
+  volumeSchema,
   whoamiSchema,
 } from "@minicloud/shared";
 import { Hono } from "hono";
@@ -33,7 +43,7 @@ import { z } from "zod";
 import type { ApiEnv } from "../env.ts";
 
 interface Operation {
-  method: "get" | "post" | "put" | "delete";
+  method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   summary: string;
   body?: z.ZodType;
@@ -44,9 +54,13 @@ interface Operation {
   query?: z.ZodObject;
   /** A WebSocket upgrade: answers 101, then speaks the protocol the summary points to. */
   websocket?: boolean;
+  /** A volume archive (.tar.zst, application/zstd) is the request body ("in") or the answer ("out"). */
+  archive?: "in" | "out";
 }
 
 const ok = z.object({ ok: z.literal(true) });
+const ARCHIVE = "application/zstd";
+const BINARY = { type: "string", format: "binary" };
 
 /** The route table behind the OpenAPI document; the schemas are the very ones the API validates with. */
 export const OPERATIONS: Operation[] = [
@@ -131,6 +145,72 @@ export const OPERATIONS: Operation[] = [
     response: domainSchema,
   },
   { method: "delete", path: "/v1/domains/{hostname}", summary: "Stop routing a custom domain of the tenant", response: ok },
+  {
+    method: "get",
+    path: "/v1/volumes",
+    summary: "The tenant's volumes: size, use, mounting app, snapshots, schedule",
+    response: volumeListSchema,
+  },
+  {
+    method: "post",
+    path: "/v1/volumes",
+    summary:
+      "Create a volume of `size` (reserved against the storage quota), or a copy of a snapshot (`fromSnapshot`, at its volume's size)",
+    body: volumeCreateSchema,
+    response: volumeSchema,
+  },
+  { method: "get", path: "/v1/volumes/{name}", summary: "A volume", response: volumeSchema },
+  {
+    method: "patch",
+    path: "/v1/volumes/{name}",
+    summary: "Grow a volume (never shrink)",
+    body: volumeExtendSchema,
+    response: volumeSchema,
+  },
+  {
+    method: "delete",
+    path: "/v1/volumes/{name}",
+    summary: "Delete a volume and its snapshots (conflict while an app mounts it)",
+    response: ok,
+  },
+  { method: "get", path: "/v1/volumes/{name}/snapshots", summary: "A volume's snapshots", response: snapshotListSchema },
+  {
+    method: "post",
+    path: "/v1/volumes/{name}/snapshots",
+    summary: "Take a crash-consistent snapshot while the app runs (writes held for the copy: `pauseMs`)",
+    body: snapshotCreateSchema,
+    response: snapshotSchema,
+  },
+  { method: "delete", path: "/v1/volumes/{name}/snapshots/{snapshot}", summary: "Delete a snapshot", response: ok },
+  {
+    method: "post",
+    path: "/v1/volumes/{name}/restore",
+    summary: "Restore a snapshot in place: a safety snapshot first, the app stopped around it",
+    body: volumeRestoreSchema,
+    response: z.object({ volume: volumeSchema, safety: snapshotSchema }),
+  },
+  {
+    method: "put",
+    path: "/v1/volumes/{name}/schedule",
+    summary: "Snapshot on a cron expression (UTC), keeping the newest `keep` scheduled snapshots",
+    body: scheduleRequestSchema,
+    response: volumeSchema,
+  },
+  { method: "delete", path: "/v1/volumes/{name}/schedule", summary: "Remove the schedule (its snapshots stay)", response: volumeSchema },
+  {
+    method: "get",
+    path: "/v1/volumes/{name}/export",
+    summary: "A volume (a consistent copy now) or, when {name} is a snapshot id, that snapshot, as .tar.zst",
+    archive: "out",
+  },
+  {
+    method: "post",
+    path: "/v1/volumes/{name}/import",
+    summary: "Create a volume of ?size from a .tar.zst body; the size is reserved before the body is read and bounds what it unpacks to",
+    query: volumeImportQuerySchema,
+    archive: "in",
+    response: volumeSchema,
+  },
   { method: "get", path: "/v1/quota", summary: "Usage vs limits", response: quotaSchema },
   { method: "get", path: "/v1/keys", summary: "API keys of the tenant", response: keyListSchema },
   { method: "post", path: "/v1/keys", summary: "Create an API key (shown once)", body: keyCreateSchema, response: createdKeySchema },
@@ -181,6 +261,7 @@ export function openApiDocument() {
       summary: op.summary + (op.admin ? " (admin)" : ""),
       parameters,
       ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(op.body) } } } } : {}),
+      ...(op.archive === "in" ? { requestBody: { required: true, content: { [ARCHIVE]: { schema: BINARY } } } } : {}),
       responses: {
         ...(op.websocket
           ? { "101": { description: "Switching Protocols: the WebSocket session" } }
@@ -189,7 +270,9 @@ export function openApiDocument() {
                 description: "OK",
                 content: op.stream
                   ? { "application/x-ndjson": { schema: { type: "string" } } }
-                  : { "application/json": { schema: op.response ? jsonSchema(op.response) : {} } },
+                  : op.archive === "out"
+                    ? { [ARCHIVE]: { schema: BINARY } }
+                    : { "application/json": { schema: op.response ? jsonSchema(op.response) : {} } },
               },
             }),
         default: { description: "Problem", content: { "application/problem+json": { schema: jsonSchema(problemSchema) } } },
