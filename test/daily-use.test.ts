@@ -310,6 +310,23 @@ describe("daily use: the CLI as a demanding user drives it", () => {
     assert.ok(run.output.split("\u001b[1A").length < 5, "no cursor-up storm");
   });
 
+  test("on a real terminal, a deploy shows its phase and the health check's remaining time", async () => {
+    const env = { ...process.env, ...daemon.env, NO_COLOR: "1" };
+    const script = `stty cols 120 rows 40; ${process.execPath} -- ${MC_BIN} deploy slow --image ${SAMPLE_IMAGE} --port 9999 --health-timeout 3s; echo "EXIT=$?"`;
+    const output = await new Promise<string>((resolve) => {
+      const child = spawn("script", ["-qfec", script, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"] });
+      let text = "";
+      child.stdout.on("data", (chunk) => (text += chunk));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
+      child.once("close", () => {
+        clearTimeout(timer);
+        resolve(text);
+      });
+    });
+    assert.match(output, /Release 1: starting 1 instance\(s\) of minicloud\/hello:latest — health check: \ds left/);
+    assert.match(output, /EXIT=1/);
+  });
+
   test("typos get a suggestion and exit 2; bad values are named in plain words before any request", async () => {
     const command = await mc(["deplyo", "web"], daemon.env);
     assert.equal(command.code, 2);
