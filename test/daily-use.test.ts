@@ -327,6 +327,35 @@ describe("daily use: the CLI as a demanding user drives it", () => {
     assert.match(output, /EXIT=1/);
   });
 
+  test("an out-of-memory kill is named, with the limit, in the event and in status", async () => {
+    // The shell builds a 100 MB string in a 16 MiB container: the kernel kills it, the daemon restarts it.
+    const hog = "sh -c 'sleep 4; x=$(yes aaaaaaaaaaaaaaaa | head -c 100000000); sleep 3600'";
+    const deploy = await mc(["deploy", "hog", "--image", BASE_IMAGE, "--memory", "16m", "--command", hog], daemon.env);
+    assert.equal(deploy.code, 0, deploy.stderr);
+    const events = await eventually(
+      async () => (await mc(["events", "--app", "hog", "--json"], daemon.env)).stdout,
+      (text) => text.includes("instance.crashed"),
+      30_000,
+    );
+    assert.match(events, /was killed: out of memory \(limit 16m\)/);
+    const status = await mc(["status", "hog"], daemon.env);
+    assert.match(status.stdout, /out of memory \(limit 16m\)/);
+    const app = json<{ instances: { lastExit: { outOfMemory: boolean } | null }[] }>(
+      (await mc(["status", "hog", "--json"], daemon.env)).stdout,
+    );
+    assert.equal(app.instances[0]?.lastExit?.outOfMemory, true);
+    assert.equal((await mc(["destroy", "hog", "--yes"], daemon.env)).code, 0);
+    const early = await mc(
+      ["deploy", "hog", "--image", BASE_IMAGE, "--memory", "16m", "--command", hog.replace("sleep 4", "true"), "--json"],
+      daemon.env,
+    );
+    assert.match(
+      errorOf(early).message,
+      /ran out of memory \(limit 16m\) and was killed — give it more with --memory/,
+      "a deploy says so too",
+    );
+  });
+
   test("typos get a suggestion and exit 2; bad values are named in plain words before any request", async () => {
     const command = await mc(["deplyo", "web"], daemon.env);
     assert.equal(command.code, 2);

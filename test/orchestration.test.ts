@@ -95,7 +95,8 @@ describe("orchestration: releases, rolling deploys, scaling, self-healing", () =
     assert.match((await curl(daemon.url("web"))).body, /^v2 /, "release 2 still serves");
     assert.equal((await containersOf(daemon.prefix, ["minicloud.app=web"])).length, 2, "the failed release left nothing");
 
-    const crashing = await mc(["deploy", "web", "--image", BASE_IMAGE, "--port", "8080", "--json"], daemon.env);
+    // --reset: not the running release's command, the image's own, which exits at once.
+    const crashing = await mc(["deploy", "web", "--image", BASE_IMAGE, "--port", "8080", "--reset", "--json"], daemon.env);
     assert.equal(crashing.code, 1, "an image whose command exits at once");
     assert.match(errorOf(crashing).message, /exited with code|last log lines|did not answer/);
 

@@ -95,6 +95,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     domains,
     events,
     isCrashLooping: (id: string): boolean => healer.isCrashLooping(id),
+    lastExitOf: (id: string) => healer.lastExit(id),
     expectExit: (id: string): void => healer.expectExit(id),
     volumes: storage.forApps,
   });

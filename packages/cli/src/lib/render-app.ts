@@ -3,7 +3,7 @@ import { chalk, colourState, formatMemory, since, table } from "./output.ts";
 
 export function renderInstances(app: App): string {
   return table(
-    ["INSTANCE", "STATE", "HEALTH", "RESTARTS", "UPTIME", "CPU", "MEMORY", "URL"],
+    ["INSTANCE", "STATE", "HEALTH", "RESTARTS", "UPTIME", "CPU", "MEMORY", "URL", "LAST EXIT"],
     app.instances.map((i) => [
       i.id,
       colourState(i.state),
@@ -13,6 +13,7 @@ export function renderInstances(app: App): string {
       i.cpuPercent === null ? "-" : `${i.cpuPercent.toFixed(1)}%`,
       i.memoryBytes === null ? "-" : `${formatMemory(i.memoryBytes)}/${formatMemory(app.memory)}`,
       i.url,
+      i.lastExit ? `${i.lastExit.outOfMemory ? chalk.red(i.lastExit.reason) : i.lastExit.reason}, ${since(i.lastExit.at)} ago` : "",
     ]),
   );
 }
@@ -36,7 +37,7 @@ export function renderApp(app: App): string {
 /** One change in words: "count 2 → 3", "env.API_KEY changed" (env values are never sent). */
 export function describeChange(change: SpecChange, colour = true): string {
   const paint = (fn: (text: string) => string, text: string) => (colour ? fn(text) : text);
-  if (change.field.startsWith("env.")) {
+  if (change.field.startsWith("env.") || change.field.startsWith("secret.")) {
     const what = change.from === null ? "added" : change.to === null ? "removed" : "changed";
     return `${change.field} ${paint(change.to === null ? chalk.red : chalk.green, what)}`;
   }

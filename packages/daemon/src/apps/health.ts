@@ -1,5 +1,5 @@
 import net from "node:net";
-import { ApiError, type Protocol } from "@minicloud/shared";
+import { ApiError, formatBytes, type Protocol } from "@minicloud/shared";
 import type { Runtime, RuntimeInstance } from "../runtime/runtime.ts";
 
 const POLL_MS = 50;
@@ -10,6 +10,8 @@ const LAST_LOG_LINES = 10;
 
 export interface HealthTarget {
   port?: number | null | undefined;
+  /** The memory limit, to name it when the kernel killed the instance for crossing it. */
+  memory?: number | undefined;
   protocol?: Protocol | undefined;
   healthPath: string;
 }
@@ -56,7 +58,11 @@ export async function waitHealthy(runtime: Runtime, instance: RuntimeInstance, t
   while (true) {
     const current = await runtime.inspectInstance(instance.containerId);
     if (current?.state !== "running") {
-      const reason = current ? `exited with code ${current.exitCode ?? "?"}` : "disappeared";
+      const reason = !current
+        ? "disappeared"
+        : current.oomKilled
+          ? `ran out of memory (limit ${formatBytes(target.memory ?? 0)}) and was killed — give it more with --memory`
+          : `exited with code ${current.exitCode ?? "?"}`;
       throw await unhealthy(runtime, instance, `instance ${instance.instanceId} ${reason} before it became healthy`);
     }
     if (target.port == null) {

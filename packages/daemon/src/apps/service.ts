@@ -36,6 +36,8 @@ export interface AppServiceDeps {
   events: EventBus;
   /** How long replaced instances keep running after the routes moved. */
   drainMs?: number;
+  /** Why an instance last stopped on its own (an OOM kill, an exit code). */
+  lastExitOf?: (instanceId: string) => { at: string; reason: string; outOfMemory: boolean } | undefined;
   /** Whether the daemon has given up restarting an instance for now (crash loop). */
   isCrashLooping?: (instanceId: string) => boolean;
   /** Tells self-healing that the next exit of a container is on purpose. */
@@ -355,7 +357,13 @@ export class AppService {
             options.detailed ? this.deps.runtime.stats(instance.containerId) : undefined,
           ]);
         }
-        observed.set(instance.id, { runtime, healthy, stats, crashLooping: this.deps.isCrashLooping?.(instance.id) ?? false });
+        observed.set(instance.id, {
+          runtime,
+          healthy,
+          stats,
+          crashLooping: this.deps.isCrashLooping?.(instance.id) ?? false,
+          lastExit: this.deps.lastExitOf?.(instance.id),
+        });
       }),
     );
     const domains = this.deps.domains?.ofApp(record.tenant, record.name) ?? [];

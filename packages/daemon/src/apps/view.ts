@@ -8,6 +8,8 @@ export interface InstanceObservation {
   stats: InstanceStats | undefined;
   /** The daemon is backing off restarts of this instance. */
   crashLooping?: boolean;
+  /** Why it last stopped on its own. */
+  lastExit?: { at: string; reason: string; outOfMemory: boolean } | undefined;
 }
 
 export interface AppUrls {
@@ -42,6 +44,7 @@ export function toAppView(record: AppRecord, observed: Map<string, InstanceObser
       url: directUrl(seen?.runtime, record.spec),
       cpuPercent: seen?.stats?.cpuPercent ?? null,
       memoryBytes: seen?.stats?.memoryBytes ?? null,
+      lastExit: seen?.lastExit ?? null,
     };
   });
   const { spec } = record;

@@ -1,3 +1,4 @@
+import { formatBytes } from "@minicloud/shared";
 import type { Logger } from "pino";
 import type { EventBus } from "../events/bus.ts";
 import type { Runtime, RuntimeEvent } from "../runtime/runtime.ts";
@@ -21,6 +22,13 @@ export interface HealerDeps {
 
 const REWATCH_MS = 1000;
 
+/** Why an instance last stopped on its own: "out of memory (limit 256m)" or "exited with code 1". */
+export interface LastExit {
+  at: string;
+  reason: string;
+  outOfMemory: boolean;
+}
+
 /**
  * Self-healing: watches the engine's container events and restarts an instance of a running app
  * that died, with exponential backoff; many crashes in a short time make it crash-looping (shown in
@@ -32,6 +40,10 @@ export class Healer {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly down = new Set<string>();
   private readonly expected = new Set<string>();
+  /** Containers the engine reported out of memory, until their exit is handled. */
+  private readonly outOfMemory = new Set<string>();
+  /** Per instance, why it last stopped on its own (what `mc status` shows). */
+  private readonly lastExits = new Map<string, LastExit>();
   private watcher: { stop(): void } | undefined;
   private stopped = false;
   private rewatchTimer: NodeJS.Timeout | undefined;
@@ -71,6 +83,11 @@ export class Healer {
     return this.pending.has(instanceId);
   }
 
+  /** Why the instance last died on its own, if it did since the daemon started. */
+  lastExit(instanceId: string): LastExit | undefined {
+    return this.lastExits.get(instanceId);
+  }
+
   isCrashLooping(instanceId: string): boolean {
     return isCrashLoop(recentCrashes(this.crashes.get(instanceId) ?? [], Date.now(), this.deps.policy).length, this.deps.policy);
   }
@@ -93,7 +110,13 @@ export class Healer {
       this.started(event.containerId);
       return;
     }
+    if (event.action === "oom") {
+      this.outOfMemory.add(event.containerId);
+      return;
+    }
     if (event.action !== "die") return;
+    // The engine says "oom" before "die"; exit 137 alone could also be a kill -9 from inside.
+    const oom = this.outOfMemory.delete(event.containerId);
     if (this.expected.delete(event.containerId)) return;
     const found = this.locate(event.containerId);
     // Not ours any more (replaced, removed), or stopped on purpose.
@@ -106,11 +129,20 @@ export class Healer {
     this.down.add(instance.id);
     void this.deps.publish();
     const base = { tenant: record.tenant, app: record.name, instance: instance.id, release: instance.release };
+    const reason = oom ? `out of memory (limit ${formatBytes(record.spec.memory)})` : `exited with code ${event.exitCode ?? "?"}`;
+    this.lastExits.set(instance.id, { at: new Date(now).toISOString(), reason, outOfMemory: oom });
     this.deps.events.publish({
       ...base,
       type: "instance.crashed",
-      message: `instance ${instance.id} of ${record.name} exited with code ${event.exitCode ?? "?"}; restarting in ${delay} ms`,
-      data: { exitCode: event.exitCode, restartInMs: delay, recentCrashes: recent.length },
+      message: `instance ${instance.id} of ${record.name} ${oom ? `was killed: ${reason}` : reason}; restarting in ${delay} ms`,
+      data: {
+        exitCode: event.exitCode,
+        reason,
+        outOfMemory: oom,
+        memoryLimit: record.spec.memory,
+        restartInMs: delay,
+        recentCrashes: recent.length,
+      },
     });
     if (recent.length === this.deps.policy.loopCount) {
       this.deps.events.publish({

@@ -428,6 +428,7 @@ function toInstance(info: Docker.ContainerInspectInfo): RuntimeInstance {
     startedAt: info.State.Running ? info.State.StartedAt : null,
     restartCount: info.RestartCount,
     exitCode: info.State.Running ? null : info.State.ExitCode,
+    oomKilled: info.State.OOMKilled === true,
     ip: info.State.Running ? firstAddress(info.NetworkSettings.Networks) : null,
   };
 }
@@ -451,6 +452,7 @@ function fromSummary(summary: Docker.ContainerInfo): RuntimeInstance {
     startedAt: null,
     restartCount: 0,
     exitCode: exited ? Number(exited[1]) : null,
+    oomKilled: false,
     ip: running ? firstAddress(summary.NetworkSettings?.Networks) : null,
   };
 }

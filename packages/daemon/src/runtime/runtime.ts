@@ -38,6 +38,8 @@ export interface RuntimeInstance {
   startedAt: string | null;
   restartCount: number;
   exitCode: number | null;
+  /** The kernel killed it for crossing its memory limit (from an inspect; a listing says false). */
+  oomKilled: boolean;
   /** Address on the tenant network (reachable from the host), while running. */
   ip: string | null;
 }

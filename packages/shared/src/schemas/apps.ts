@@ -102,6 +102,8 @@ export const instanceSchema = z.object({
   url: z.string().nullable(),
   cpuPercent: z.number().nullable(),
   memoryBytes: z.number().nullable(),
+  /** Why it last stopped on its own, e.g. "out of memory (limit 256m)" (null: it has not, since the daemon started). */
+  lastExit: z.object({ at: z.string(), reason: z.string(), outOfMemory: z.boolean() }).nullable(),
 });
 export type Instance = z.infer<typeof instanceSchema>;
 
