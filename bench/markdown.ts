@@ -1,6 +1,7 @@
 /**
- * `node bench/markdown.ts`: bench/results/latest.json as the Markdown table and deploy breakdown
- * that docs/performance.md shows, so the doc is pasted from a run instead of retyped.
+ * `node bench/markdown.ts [FILE]`: bench/results/latest.json (or FILE, such as the
+ * only-storage.json of `BENCH_ONLY=storage`) as the Markdown table and deploy breakdown that
+ * docs/performance.md shows, so the doc is pasted from a run instead of retyped.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -21,7 +22,8 @@ interface Result {
   deployPhases?: { early: Record<string, number>; late: Record<string, number> };
 }
 
-const result = JSON.parse(await readFile(path.join(REPO_ROOT, "bench/results/latest.json"), "utf8")) as Result;
+const file = process.argv[2] ? path.resolve(process.argv[2]) : path.join(REPO_ROOT, "bench/results/latest.json");
+const result = JSON.parse(await readFile(file, "utf8")) as Result;
 const { machine } = result;
 const lines = [
   `Run of ${result.date.slice(0, 10)} on ${machine.cpus} cores (${machine.model ?? "unknown CPU"}), ${machine.memoryGiB} GiB, Node ${machine.node}, Docker engine ${result.engine}.`,

@@ -2,6 +2,9 @@
  * `npm run bench`: starts an isolated daemon (its own data dir, socket, port and prefix), runs each
  * benchmark next to a baseline measured in the same run, prints a table and writes
  * bench/results/latest.json. Not part of the test suite; cleans up after itself.
+ * `BENCH_ONLY=storage` (a comma-separated list of groups: cli, deploy, api, ingress, dns, scale,
+ * storage) runs just those and writes bench/results/only-<groups>.json instead; dns asks for the
+ * app ingress deploys, and scale counts on api's apps, so run those with them.
  */
 import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -14,6 +17,7 @@ import { docker } from "../test/harness/docker.ts";
 import { mc } from "../test/harness/mc.ts";
 import { MC_BIN, REPO_ROOT, SAMPLE_IMAGE } from "../test/harness/paths.ts";
 import { round, summarise, timeIt } from "./stats.ts";
+import { benchStorage } from "./storage.ts";
 
 const run = promisify(execFile);
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 7);
@@ -31,6 +35,11 @@ interface Row {
 }
 
 const rows: Row[] = [];
+const GROUPS = ["cli", "deploy", "api", "ingress", "dns", "scale", "storage"] as const;
+const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
+const unknown = only.filter((group) => !(GROUPS as readonly string[]).includes(group));
+if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown group(s) ${unknown.join(", ")}; groups: ${GROUPS.join(", ")}`);
+const wanted = (group: (typeof GROUPS)[number]) => only.length === 0 || only.includes(group);
 
 function record(name: string, unit: string, goal: string, subject: number[], baseline?: { name: string; samples: number[] }): void {
   const s = summarise(subject);
@@ -333,12 +342,13 @@ const daemon = await TestDaemon.create();
 try {
   // The daemon's defaults for health probes, and its info log for the deploy breakdown.
   await daemon.start({ MC_RATE_LIMIT: "100000000", MC_HEALTH_INTERVAL: "5", MC_LOG_LEVEL: "info" });
-  await benchCli(daemon);
-  await benchDeploy(daemon);
-  await benchApi(daemon);
-  await benchIngress(daemon);
-  await benchDns(daemon);
-  await benchScale(daemon);
+  if (wanted("cli")) await benchCli(daemon);
+  if (wanted("deploy")) await benchDeploy(daemon);
+  if (wanted("api")) await benchApi(daemon);
+  if (wanted("ingress")) await benchIngress(daemon);
+  if (wanted("dns")) await benchDns(daemon);
+  if (wanted("scale")) await benchScale(daemon);
+  if (wanted("storage")) await benchStorage(daemon, record);
   print();
   const machine = {
     cpus: os.cpus().length,
@@ -348,11 +358,13 @@ try {
   };
   const engine = (await docker.version()).Version;
   await mkdir(path.join(REPO_ROOT, "bench/results"), { recursive: true });
+  // A partial run does not replace the full run's results.
+  const file = `bench/results/${only.length > 0 ? `only-${only.join("-")}` : "latest"}.json`;
   await writeFile(
-    path.join(REPO_ROOT, "bench/results/latest.json"),
+    path.join(REPO_ROOT, file),
     `${JSON.stringify({ date: new Date().toISOString(), machine, engine, rows, deployPhases: phases }, null, 2)}\n`,
   );
-  console.log("\nwrote bench/results/latest.json");
+  console.log(`\nwrote ${file}`);
 } finally {
   await daemon.destroy();
 }
