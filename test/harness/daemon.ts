@@ -56,6 +56,13 @@ export class TestDaemon {
     );
   }
 
+  /** The running mcd's pid (for reading its /proc figures). */
+  get pid(): number {
+    const pid = this.process?.pid;
+    if (pid === undefined) throw new Error("mcd is not running");
+    return pid;
+  }
+
   get socket(): string {
     return path.join(this.dir, "mcd.sock");
   }

@@ -42,6 +42,8 @@ export interface DaemonConfig {
   healthTimeoutMs: number;
   /** API requests per key per minute (token bucket; also the burst). */
   rateLimitPerMinute: number;
+  /** Failed authentications per client address per window before 429 (and one audit entry per window). */
+  authFailures: { limit: number; windowSeconds: number };
   logLevel: string;
   /** How volume sizes hold: `loop` (an ext4 image each; root on Linux), `dir` (tracked only), `auto`. */
   volumeBackend: "auto" | "loop" | "dir";
@@ -87,6 +89,8 @@ const SETTINGS = {
   prefix: { env: "MC_PREFIX", kind: "text" },
   "health-timeout": { env: "MC_HEALTH_TIMEOUT", kind: "number" },
   "rate-limit": { env: "MC_RATE_LIMIT", kind: "number" },
+  "auth-failure-limit": { env: "MC_AUTH_FAILURE_LIMIT", kind: "number" },
+  "auth-failure-window": { env: "MC_AUTH_FAILURE_WINDOW", kind: "number" },
   "log-level": { env: "MC_LOG_LEVEL", kind: "text" },
   "volume-backend": { env: "MC_VOLUME_BACKEND", kind: "text" },
   "acme-email": { env: "MC_ACME_EMAIL", kind: "text", optional: true },
@@ -109,6 +113,8 @@ const DEFAULTS: Partial<Record<SettingKey, string>> = {
   prefix: "mc",
   "health-timeout": "30",
   "rate-limit": "600",
+  "auth-failure-limit": "20",
+  "auth-failure-window": "60",
   "log-level": "info",
   "volume-backend": "auto",
 };
@@ -198,6 +204,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
   const rateLimit = Number(get("rate-limit"));
   if (!Number.isInteger(rateLimit) || rateLimit < 1)
     throw new ConfigError(`${label("rate-limit")} must be a whole number of requests per minute, at least 1; got "${get("rate-limit")}"`);
+  const authFailureLimit = Number(get("auth-failure-limit"));
+  if (!Number.isInteger(authFailureLimit) || authFailureLimit < 1)
+    throw new ConfigError(
+      `${label("auth-failure-limit")} must be a whole number of failed authentications per address, at least 1; got "${get("auth-failure-limit")}"`,
+    );
   const logLevel = get("log-level");
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`${label("log-level")} must be one of ${LOG_LEVELS.join(", ")}; got "${logLevel}"`);
@@ -243,6 +254,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     dockerHost: env.DOCKER_HOST,
     healthTimeoutMs: seconds("health-timeout") * 1000,
     rateLimitPerMinute: rateLimit,
+    authFailures: { limit: authFailureLimit, windowSeconds: seconds("auth-failure-window") },
     logLevel,
     volumeBackend: volumeBackend as DaemonConfig["volumeBackend"],
     tls: tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined,

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { createApi } from "./api/app.ts";
 import { eventsUpgrade } from "./api/events-socket.ts";
 import { execUpgrade } from "./api/exec-socket.ts";
+import { AuthFailures } from "./api/middleware/auth-failures.ts";
 import { RateLimiter } from "./api/middleware/rate-limit.ts";
 import { attachUpgradeRouter } from "./api/upgrade-router.ts";
 import { Builds } from "./apps/builds.ts";
@@ -146,6 +147,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
 
   // One limiter for requests and WebSocket upgrades alike.
   const rateLimiter = new RateLimiter({ limit: config.rateLimitPerMinute, windowSeconds: 60 });
+  const authFailures = new AuthFailures(config.authFailures, auditLog);
   const api = createApi({
     store,
     runtime,
@@ -159,6 +161,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     events,
     builds: new Builds(runtime, config.prefix, logger),
     rateLimit: rateLimiter,
+    authFailures,
     settings: { settings: config.settings, files: config.files },
     logger,
   });
@@ -168,7 +171,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   try {
     listeners = await startListeners(api.fetch, config.socket, config.listen, tls, (server, transport) => {
       const routes = [eventsUpgrade(events), execUpgrade({ store, runtime, tenants })];
-      upgradeRouters.push(attachUpgradeRouter(server, transport, { store, auditLog, rateLimiter, logger }, routes));
+      upgradeRouters.push(attachUpgradeRouter(server, transport, { store, auditLog, rateLimiter, authFailures, logger }, routes));
     });
   } catch (error) {
     await networking.release();
@@ -186,6 +189,8 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       storage.stop();
       for (const router of upgradeRouters) router.close();
       await listeners.close();
+      // Counts of failed authentications still in their window go to the audit log now.
+      await authFailures.flush().catch((error) => logger.warn({ err: error }, "could not write the audit log"));
       // Caddy and CoreDNS keep serving every app's URL; the next daemon adopts them.
       networking.detach();
     },

@@ -16,6 +16,7 @@ import type { TenantService } from "../tenants/service.ts";
 import type { Storage } from "../volumes/storage.ts";
 import type { ApiEnv } from "./env.ts";
 import { audit } from "./middleware/audit.ts";
+import type { AuthFailures } from "./middleware/auth-failures.ts";
 import { auth } from "./middleware/auth.ts";
 import { type RateLimiter, type RateLimitOptions, rateLimit } from "./middleware/rate-limit.ts";
 import { problemResponse, toApiError } from "./problem.ts";
@@ -46,6 +47,8 @@ export interface ApiDeps {
   storage: Storage;
   events: EventBus;
   builds: Builds;
+  /** Failed authentications per client address; shared with the WebSocket upgrades. */
+  authFailures?: AuthFailures;
   /** Shared with the WebSocket upgrades when a limiter is given. */
   rateLimit: RateLimitOptions | RateLimiter;
   /** What GET /v1/system/settings shows. */
@@ -66,8 +69,8 @@ export function createApi(deps: ApiDeps) {
 
   api.route("/", healthRoute(deps.runtime, deps.networking));
   api.route("/", openApiRoute());
-  api.use("/v1/*", audit(deps.auditLog));
-  api.use("/v1/*", auth(deps.store));
+  api.use("/v1/*", audit(deps.auditLog, deps.authFailures));
+  api.use("/v1/*", auth(deps.store, deps.authFailures));
   const jsonBodyLimit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => problemResponse(c, new ApiError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`)),

@@ -4,11 +4,12 @@ import type { Duplex } from "node:stream";
 import { ApiError, type AuditEntry } from "@minicloud/shared";
 import type { Logger } from "pino";
 import { type WebSocket, WebSocketServer } from "ws";
-import type { AuditLog } from "../audit/log.ts";
+import type { AuditLog, AuditRecord } from "../audit/log.ts";
 import { presentedKeyId } from "../keys/api-keys.ts";
 import type { Store } from "../store/store.ts";
 import type { Principal } from "./env.ts";
-import { principalOf } from "./middleware/auth.ts";
+import { clientAddress, principalOf } from "./middleware/auth.ts";
+import type { AuthFailures } from "./middleware/auth-failures.ts";
 import type { RateLimiter } from "./middleware/rate-limit.ts";
 import { problemOf, toApiError } from "./problem.ts";
 
@@ -48,6 +49,8 @@ export interface UpgradeRouterDeps {
   store: Store;
   auditLog: AuditLog;
   rateLimiter: RateLimiter;
+  /** Failed authentications per client address, as for requests. */
+  authFailures?: AuthFailures;
   logger: Logger;
 }
 
@@ -96,14 +99,20 @@ export function attachUpgradeRouter(
     try {
       principal = principalOf(deps.store, transport, request.headers.authorization);
     } catch (error) {
-      await deps.auditLog.append({
+      // Counted per address like a request's: past the budget, 429 and one audit entry per window.
+      const address = transport === "tcp" && deps.authFailures ? clientAddress(request) : undefined;
+      const refused = address ? deps.authFailures?.charge(address) : undefined;
+      const failure: AuditRecord = {
         requestId,
         actor: { role: "anonymous", tenant: null, keyId: presentedKeyId(request.headers.authorization), transport },
         action,
         tenant: null,
         target,
-        outcome: { status: 401, code: "unauthorized" },
-      });
+        outcome: refused ? { status: 429, code: "rate_limited" } : { status: 401, code: "unauthorized" },
+      };
+      if (address && deps.authFailures) await deps.authFailures.record(address, failure);
+      else await deps.auditLog.append(failure);
+      if (refused) return refuse(socket, refused.error, url, requestId, refused.headers);
       return refuse(socket, toApiError(error), url, requestId);
     }
     const upgrade: UpgradeRequest = { url, params: found.params, principal, transport, requestId };

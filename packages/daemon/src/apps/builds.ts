@@ -1,6 +1,7 @@
-import { PassThrough, type Readable, Transform } from "node:stream";
+import { type Readable, Transform } from "node:stream";
 import { ApiError, type BuildQuery } from "@minicloud/shared";
 import type { Logger } from "pino";
+import { LineOutbox } from "../common/line-outbox.ts";
 import { BuildFailedError, type Runtime } from "../runtime/runtime.ts";
 
 /** Largest build context accepted. */
@@ -30,8 +31,13 @@ export class Builds {
 
   build(tenant: string, app: string, context: Readable, options: BuildQuery = {}): Readable {
     const tag = `${this.prefix}-images/${tenant}/${app}:${Date.now().toString(36)}`;
-    const out = new PassThrough();
-    const write = (line: BuildLine) => out.write(`${JSON.stringify(line)}\n`);
+    // Output a slow reader has no room for is dropped with a counted line; the result always goes.
+    const out = new LineOutbox({
+      overflow: {
+        drop: (count) => JSON.stringify({ stream: `[minicloud] ${count} lines of build output dropped: the reader is too slow` }),
+      },
+    });
+    const write = (line: BuildLine) => out.offer(JSON.stringify(line), !("stream" in line));
     const limited = context.pipe(byteLimit(MAX_BUILD_CONTEXT_BYTES));
     context.on("error", (error) => limited.destroy(error));
     this.runtime
@@ -57,7 +63,7 @@ export class Builds {
           });
         },
       )
-      .finally(() => out.end());
+      .finally(() => out.finish());
     return out;
   }
 }

@@ -1,4 +1,5 @@
-import { PassThrough, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
+import { LineOutbox } from "../common/line-outbox.ts";
 import type { LogLine, LogOptions, Runtime } from "../runtime/runtime.ts";
 
 /** An instance to read: its id (shown on every line) and its container. */
@@ -14,6 +15,18 @@ const WATCH_MS = 200;
  * together leave in time order rather than in the order their streams happened to deliver them.
  */
 const REORDER_MS = 500;
+/** Bytes of lines held for reordering before the engine's streams are paused until the next flush. */
+const PENDING_MAX_BYTES = 1024 * 1024;
+
+/** The line that stands for lines a slow reader did not get. */
+export function droppedLinesMarker(count: number, why = "the reader is too slow"): string {
+  return JSON.stringify({
+    ts: new Date().toISOString(),
+    instance: "-",
+    stream: "stderr",
+    line: `[minicloud] ${count} lines dropped: ${why}`,
+  } satisfies LogLine);
+}
 
 export interface LogFollowDeps {
   runtime: Runtime;
@@ -33,10 +46,29 @@ export function timeKey(ts: string): string {
  * `mc logs -f`: every instance of the app, merged in time order, for as long as the app exists.
  * Instances of a new release join, a restarted instance is picked up again where it left off, and
  * removed ones drop out; the stream ends when the app is destroyed or the client goes away.
+ *
+ * Backpressure: when the reader falls behind, the engine's log streams are paused (the engine's log
+ * file is the buffer), so one connection holds at most the outbox's bound plus one reorder window.
  */
 export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail" | "sinceSeconds">): Readable {
-  const out = new PassThrough();
   const streams = new Map<string, Readable>();
+  let readerBehind = false;
+  let pendingBytes = 0;
+  /** Engine streams flow only while the reader keeps up and the reorder window has room. */
+  const applyFlow = () => {
+    const hold = readerBehind || pendingBytes >= PENDING_MAX_BYTES;
+    for (const stream of streams.values()) {
+      if (hold) stream.pause();
+      else stream.resume();
+    }
+  };
+  const out = new LineOutbox({
+    overflow: { drop: (count) => droppedLinesMarker(count) },
+    onPressure: (behind) => {
+      readerBehind = behind;
+      applyFlow();
+    },
+  });
   /** Per container, the key of the last line written: a re-attached stream starts after it. */
   const lastSeen = new Map<string, string>();
   const pending: LogLine[] = [];
@@ -48,7 +80,9 @@ export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail"
     flushTimer = undefined;
     pending.sort((a, b) => (timeKey(a.ts) < timeKey(b.ts) ? -1 : timeKey(a.ts) > timeKey(b.ts) ? 1 : 0));
     const lines = pending.splice(0);
-    if (lines.length > 0 && !closed) out.write(lines.map((line) => `${JSON.stringify(line)}\n`).join(""));
+    pendingBytes = 0;
+    if (!closed) for (const line of lines) out.offer(JSON.stringify(line));
+    applyFlow();
   };
 
   const attach = async (instance: InstanceRef) => {
@@ -64,12 +98,15 @@ export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail"
       return;
     }
     streams.set(instance.containerId, stream);
+    if (readerBehind || pendingBytes >= PENDING_MAX_BYTES) stream.pause();
     stream.on("data", (line: LogLine) => {
       const key = timeKey(line.ts);
       const previous = lastSeen.get(instance.containerId);
       if (previous !== undefined && key <= previous) return; // already written before a restart
       lastSeen.set(instance.containerId, key);
       pending.push(line);
+      pendingBytes += line.line.length + 64;
+      if (pendingBytes >= PENDING_MAX_BYTES) applyFlow();
       flushTimer ??= setTimeout(flush, REORDER_MS);
     });
     const detach = () => {
@@ -108,7 +145,7 @@ export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail"
     flush();
     for (const stream of streams.values()) stream.destroy();
     streams.clear();
-    out.end();
+    out.finish();
   };
 
   const timer = setInterval(() => void watch(), WATCH_MS);

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { ApiError, type App, type DeployChange, type DeployResult, type QuotaLimits, type ScaleChange } from "@minicloud/shared";
 import type { Logger } from "pino";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
@@ -13,7 +13,8 @@ import { Deployer } from "./deployer.ts";
 import type { AppDomains } from "./domains-port.ts";
 import { probe } from "./health.ts";
 import { Instances, toInstanceRecord } from "./instances.ts";
-import { followLogs, timeKey } from "./log-follow.ts";
+import { followLogs } from "./log-follow.ts";
+import { readLogs } from "./log-read.ts";
 import type { AppNetworking } from "./networking-port.ts";
 import { findApp, requireAnyApp, requireIdleApp } from "./records.ts";
 import { resolveSpec, specChanges } from "./spec.ts";
@@ -299,12 +300,7 @@ export class AppService {
         { tail: options.tail, sinceSeconds: options.sinceSeconds },
       );
     }
-    const streams = await Promise.all(record.instances.map((i) => this.deps.runtime.logs(i.containerId, i.id, options)));
-    const lines: { ts: string }[] = [];
-    for (const stream of streams) for await (const line of stream) lines.push(line as { ts: string });
-    const keyed = lines.map((line) => ({ key: timeKey(line.ts), line }));
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return Readable.from([keyed.map(({ line }) => `${JSON.stringify(line)}\n`).join("")]);
+    return readLogs(this.deps.runtime, record.instances, { tail: options.tail, sinceSeconds: options.sinceSeconds });
   }
 
   /** Starts an instance's container, recreating it when it has gone missing. */

@@ -1,13 +1,17 @@
 import { createHash } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { appendFile, open, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import type { AuditEntry, AuditVerify } from "@minicloud/shared";
 import { Serial } from "../common/keyed-mutex.ts";
 
 export type AuditRecord = Omit<AuditEntry, "seq" | "ts" | "prevHash" | "hash">;
 
 const GENESIS = "0".repeat(64);
+/** How much of the file a backwards read takes at a time. */
+const TAIL_CHUNK_BYTES = 64 * 1024;
 
 function hashOf(entry: Omit<AuditEntry, "hash">): string {
   return createHash("sha256").update(JSON.stringify(entry)).digest("hex");
@@ -33,8 +37,7 @@ export class AuditLog extends EventEmitter<{ entry: [AuditEntry] }> {
 
   static async open(dataDir: string): Promise<AuditLog> {
     const log = new AuditLog(dataDir);
-    const entries = await log.readAll();
-    const last = entries.at(-1);
+    const [last] = await log.tail(1);
     if (last) {
       log.seq = last.seq;
       log.lastHash = last.hash;
@@ -55,22 +58,70 @@ export class AuditLog extends EventEmitter<{ entry: [AuditEntry] }> {
     });
   }
 
-  async readAll(): Promise<AuditEntry[]> {
-    let text: string;
+  /** Every entry in order, read line by line (the file may be large). */
+  async *entries(): AsyncGenerator<AuditEntry> {
+    const input = createReadStream(this.file, { encoding: "utf8" });
+    const missing = new Promise<void>((resolve) => input.once("error", () => resolve()));
+    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
     try {
-      text = await readFile(this.file, "utf8");
+      for await (const line of lines) {
+        const entry = parse(line);
+        if (entry) yield entry;
+      }
+    } catch {
+      await missing; // no log yet: no entries
+    } finally {
+      lines.close();
+      input.destroy();
+    }
+  }
+
+  /**
+   * The last `count` entries that pass `keep`, oldest first, read from the end of the file: the
+   * cost is that of the entries read, not of the log's size.
+   */
+  async tail(count: number, keep: (entry: AuditEntry) => boolean = () => true): Promise<AuditEntry[]> {
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(this.file, "r");
     } catch {
       return [];
     }
-    const entries: AuditEntry[] = [];
-    for (const line of text.split("\n")) {
-      if (!line) continue;
-      try {
-        entries.push(JSON.parse(line) as AuditEntry);
-      } catch {
-        // An unparsable line is reported by verify; readers skip it.
+    const found: AuditEntry[] = [];
+    try {
+      let position = (await handle.stat()).size;
+      let carry = Buffer.alloc(0);
+      while (position > 0 && found.length < count) {
+        const size = Math.min(TAIL_CHUNK_BYTES, position);
+        position -= size;
+        const chunk = Buffer.alloc(size);
+        await handle.read(chunk, 0, size, position);
+        const buffer = Buffer.concat([chunk, carry]);
+        // The bytes before the first newline may be the end of a line that starts in an earlier chunk.
+        const firstNewline = position > 0 ? buffer.indexOf(10) : -1;
+        if (position > 0 && firstNewline === -1) {
+          carry = buffer;
+          continue;
+        }
+        carry = buffer.subarray(0, firstNewline + 1);
+        const lines = buffer
+          .subarray(firstNewline + 1)
+          .toString("utf8")
+          .split("\n");
+        for (let index = lines.length - 1; index >= 0 && found.length < count; index--) {
+          const entry = parse(lines[index] ?? "");
+          if (entry && keep(entry)) found.push(entry);
+        }
       }
+    } finally {
+      await handle.close();
     }
+    return found.reverse();
+  }
+
+  async readAll(): Promise<AuditEntry[]> {
+    const entries: AuditEntry[] = [];
+    for await (const entry of this.entries()) entries.push(entry);
     return entries;
   }
 
@@ -108,6 +159,15 @@ export class AuditLog extends EventEmitter<{ entry: [AuditEntry] }> {
       );
     }
     return { ok: true, entries: lines.length, brokenAt: null, reason: null };
+  }
+}
+
+function parse(line: string): AuditEntry | undefined {
+  if (!line) return undefined;
+  try {
+    return JSON.parse(line) as AuditEntry;
+  } catch {
+    return undefined; // An unparsable line is reported by verify; readers skip it.
   }
 }
 

@@ -349,7 +349,7 @@ export class DockerRuntime implements Runtime {
     };
     let raw: NodeJS.ReadableStream | Buffer;
     try {
-      raw = options.follow ? await container.logs({ ...base, follow: true }) : await container.logs({ ...base, follow: false });
+      raw = options.follow ? await container.logs({ ...base, follow: true }) : await logStream(container, base);
     } catch (error) {
       if (statusOf(error) === 404) return Readable.from([]);
       throw engineError(error);
@@ -372,6 +372,25 @@ export class DockerRuntime implements Runtime {
       if (!statuses.includes(statusOf(error) ?? -1)) throw engineError(error);
     }
   }
+}
+
+/**
+ * A container's logs up to now as a stream: dockerode buffers a whole non-follow read in memory
+ * (it asks the modem for a stream only when following), which for a chatty app is its whole log.
+ */
+function logStream(container: Docker.Container, options: Record<string, unknown>): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    container.modem.dial(
+      {
+        path: `/containers/${container.id}/logs?`,
+        method: "GET",
+        isStream: true,
+        statusCodes: { 200: true, 404: "no such container", 500: "server error" },
+        options: { ...options, follow: false },
+      },
+      (error: unknown, stream: Readable) => (error ? reject(error) : resolve(stream)),
+    );
+  });
 }
 
 interface DockerEvent {

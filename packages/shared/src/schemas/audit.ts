@@ -10,6 +10,8 @@ export const auditEntrySchema = z.object({
     tenant: z.string().nullable(),
     keyId: z.string().nullable(),
     transport: z.enum(["unix", "tcp", "internal"]),
+    /** The client's address, on failed authentications over TCP (they are limited per address). */
+    address: z.string().optional(),
   }),
   action: z.string(),
   tenant: z.string().nullable(),
@@ -17,6 +19,11 @@ export const auditEntrySchema = z.object({
   outcome: z.object({ status: z.number(), code: z.string().nullable() }),
   /** An exec or console session: where it ran and what (never its input or output). */
   exec: z.object({ instance: z.string().nullable(), command: z.array(z.string()), tty: z.boolean() }).optional(),
+  /**
+   * This entry stands for `count` requests (failed authentications from one address within a window,
+   * after the window's first, which has its own entry); its other fields are the last one's.
+   */
+  count: z.number().int().min(1).optional(),
   prevHash: z.string(),
   hash: z.string(),
 });

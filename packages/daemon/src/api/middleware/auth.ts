@@ -4,16 +4,32 @@ import { bearerKey, keyId, keyMatches } from "../../keys/api-keys.ts";
 import type { Store } from "../../store/store.ts";
 import { DEFAULT_TENANT } from "../../tenants/service.ts";
 import type { ApiEnv, Principal } from "../env.ts";
+import { problemResponse } from "../problem.ts";
+import type { AuthFailures } from "./auth-failures.ts";
 
 /**
  * Who is calling. The Unix socket is admin (its file mode is the access control); TCP needs a
  * Bearer key, looked up by its id and compared by hash in constant time.
  */
-export function auth(store: Store) {
+export function auth(store: Store, failures?: AuthFailures) {
   return createMiddleware<ApiEnv>(async function authenticate(c, next) {
-    c.set("principal", principalOf(store, c.env.transport, c.req.header("authorization")));
+    let principal: Principal;
+    try {
+      principal = principalOf(store, c.env.transport, c.req.header("authorization"));
+    } catch (error) {
+      // Past its budget of failures, the client's address is answered 429 until its window ends.
+      const refused = failures?.charge(clientAddress(c.env.incoming));
+      if (refused) return problemResponse(c, refused.error, refused.headers);
+      throw error;
+    }
+    c.set("principal", principal);
     await next();
   });
+}
+
+/** The TCP peer's address (what failed authentications are counted by). */
+export function clientAddress(request: { socket: { remoteAddress?: string | undefined } }): string {
+  return request.socket.remoteAddress ?? "unknown";
 }
 
 /** The caller behind a transport and an Authorization header (also for WebSocket upgrades). */

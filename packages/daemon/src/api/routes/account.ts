@@ -1,7 +1,7 @@
-import { PassThrough } from "node:stream";
 import { ApiError, auditQuerySchema, keyCreateSchema } from "@minicloud/shared";
 import { Hono } from "hono";
 import type { AuditLog } from "../../audit/log.ts";
+import { auditStream } from "../../audit/stream.ts";
 import type { KeyService } from "../../keys/service.ts";
 import type { TenantService } from "../../tenants/service.ts";
 import type { ApiEnv } from "../env.ts";
@@ -43,17 +43,7 @@ export function accountRoutes(deps: { keys: KeyService; tenants: TenantService; 
     const only = principal.role === "tenant" || c.req.query("tenant") !== undefined ? tenantOf(c) : undefined;
     const query = queryOf(c, auditQuerySchema);
     const visible = (entry: { tenant: string | null }) => only === undefined || entry.tenant === only;
-    const entries = (await audit.readAll()).filter(visible);
-    const out = new PassThrough();
-    for (const entry of query.tail ? entries.slice(-query.tail) : entries) out.write(`${JSON.stringify(entry)}\n`);
-    if (query.follow !== "true") {
-      out.end();
-      return ndjsonResponse(out);
-    }
-    const forward = (entry: { tenant: string | null }) => visible(entry) && out.write(`${JSON.stringify(entry)}\n`);
-    audit.on("entry", forward);
-    out.on("close", () => audit.off("entry", forward));
-    return ndjsonResponse(out);
+    return ndjsonResponse(auditStream(audit, { tail: query.tail, follow: query.follow === "true", visible }));
   });
 
   return routes;

@@ -1,0 +1,77 @@
+import { Readable } from "node:stream";
+import type { LogLine, LogOptions, Runtime } from "../runtime/runtime.ts";
+import type { InstanceRef } from "./log-follow.ts";
+import { timeKey } from "./log-follow.ts";
+
+/**
+ * Lines read per instance by `GET …/logs` without `tail` or `since`: the newest ones. A read that
+ * names `tail` (at most 100,000 by the schema) or `since` gets what it asked for, streamed.
+ */
+export const DEFAULT_LOG_LINES = 100_000;
+
+const BATCH_BYTES = 16 * 1024;
+
+/** The line that says an instance has older lines than a read without `tail`/`since` returns. */
+function olderLinesMarker(instance: string, shown: number): LogLine {
+  return {
+    ts: new Date().toISOString(),
+    instance,
+    stream: "stderr",
+    line: `[minicloud] only the newest ${shown} lines of ${instance} are shown — read older ones with --since or --tail`,
+  };
+}
+
+/**
+ * `mc logs` without `-f`: the instances' lines merged in time order as NDJSON, streamed from the
+ * engine. Each instance's stream is already in time order, so a k-way merge holds one line per
+ * instance, and a reader that stops reading stops the engine's streams (Readable.from pulls only
+ * when the reader wants more). Closing the response destroys them.
+ */
+export function readLogs(runtime: Runtime, instances: InstanceRef[], options: Omit<LogOptions, "follow">): Readable {
+  const capped = options.tail === undefined && options.sinceSeconds === undefined;
+  const perInstance: Omit<LogOptions, "follow"> = capped ? { tail: DEFAULT_LOG_LINES } : options;
+  return Readable.from(merged(runtime, instances, perInstance, capped), { objectMode: false });
+}
+
+async function* merged(
+  runtime: Runtime,
+  instances: InstanceRef[],
+  options: Omit<LogOptions, "follow">,
+  capped: boolean,
+): AsyncGenerator<string> {
+  const streams = await Promise.all(instances.map((i) => runtime.logs(i.containerId, i.id, { ...options, follow: false })));
+  const sources = streams.map((stream, index) => ({
+    id: instances[index]?.id ?? "",
+    lines: stream[Symbol.asyncIterator]() as AsyncIterator<LogLine>,
+    head: undefined as { key: string; line: LogLine } | undefined,
+    count: 0,
+  }));
+  try {
+    const advance = async (source: (typeof sources)[number]) => {
+      const next = await source.lines.next();
+      source.head = next.done ? undefined : { key: timeKey(next.value.ts), line: next.value };
+      if (!next.done) source.count++;
+    };
+    await Promise.all(sources.map(advance));
+    // Lines leave in batches of about BATCH_BYTES: one chunk per line would cost more than the line.
+    let batch = "";
+    while (true) {
+      let first: (typeof sources)[number] | undefined;
+      for (const source of sources) if (source.head && (!first?.head || source.head.key < first.head.key)) first = source;
+      if (!first?.head) break;
+      batch += `${JSON.stringify(first.head.line)}\n`;
+      if (batch.length >= BATCH_BYTES) {
+        yield batch;
+        batch = "";
+      }
+      await advance(first);
+    }
+    if (capped) {
+      for (const source of sources)
+        if (source.count >= DEFAULT_LOG_LINES) batch += `${JSON.stringify(olderLinesMarker(source.id, source.count))}\n`;
+    }
+    if (batch) yield batch;
+  } finally {
+    for (const stream of streams) stream.destroy();
+  }
+}
