@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -83,6 +83,8 @@ describe("daily use: the CLI as a demanding user drives it", () => {
   let dir: string;
   before(async () => {
     daemon = await TestDaemon.create();
+    // An existing data dir readable by others: the daemon must tighten it.
+    await chmod(daemon.dir, 0o755);
     await daemon.start();
     dir = await mkdtemp(path.join(os.tmpdir(), "mc-daily-"));
   });
@@ -354,6 +356,41 @@ describe("daily use: the CLI as a demanding user drives it", () => {
       /ran out of memory \(limit 16m\) and was killed — give it more with --memory/,
       "a deploy says so too",
     );
+  });
+
+  test("files at rest are the daemon's own: the data dir 0700, state, keys, logs, pids and zones 0600", async () => {
+    assert.equal((await stat(daemon.dir)).mode & 0o777, 0o700, "an existing data dir is tightened");
+    const files: string[] = [];
+    const walk = async (at: string): Promise<void> => {
+      for (const entry of await readdir(at, { withFileTypes: true })) {
+        const full = path.join(at, entry.name);
+        if (entry.isDirectory() && entry.name !== "volumes" && entry.name !== "caddy") await walk(full);
+        else if (entry.isFile()) files.push(full);
+      }
+    };
+    await walk(daemon.dir);
+    for (const name of ["state.json", "admin.key", "mcd.toml"]) {
+      assert.ok(
+        files.some((f) => f === path.join(daemon.dir, name)),
+        `${name} exists`,
+      );
+    }
+    const open = [];
+    // mcd.out is the harness's capture of the daemon's stdout, not a file the daemon makes.
+    for (const file of files.filter((f) => !f.endsWith("/mcd.out"))) if (((await stat(file)).mode & 0o077) !== 0) open.push(file);
+    assert.deepEqual(open, [], "no file of the daemon is readable by others");
+  });
+
+  test("a tenant cannot lock itself out by revoking its last key with itself, unless it insists", async () => {
+    const created = json<{ apiKey: { id: string; key: string } }>((await mc(["tenants", "create", "lonely", "--json"], daemon.env)).stdout);
+    const env = { MC_HOST: daemon.tcpUrl, MC_API_KEY: created.apiKey.key, XDG_CONFIG_HOME: dir };
+    const refused = await mc(["keys", "revoke", created.apiKey.id, "--json"], env);
+    assert.equal(errorOf(refused).code, "conflict");
+    assert.match(errorOf(refused).message, /last active key and the one you are using/);
+    assert.equal((await mc(["whoami"], env)).code, 0, "the key still works");
+    assert.equal((await mc(["keys", "revoke", created.apiKey.id, "--force"], env)).code, 0);
+    assert.equal((await mc(["whoami", "--json"], env)).code, 1, "revoked with --force: locked out, as asked");
+    assert.equal((await mc(["tenants", "delete", "lonely", "--yes"], daemon.env)).code, 0);
   });
 
   test("typos get a suggestion and exit 2; bad values are named in plain words before any request", async () => {

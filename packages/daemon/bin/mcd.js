@@ -13,6 +13,10 @@ if (!given && typeof process.execve === "function") {
   process.execve(process.execPath, [process.execPath, `${HEAP_FLAG}=1`, ...process.execArgv, ...process.argv.slice(1)], process.env);
 }
 
+// Everything mcd writes (state with env values, keys, logs, pid files, zones) is its own: 0600/0700.
+// Files others must read (the hosts file) keep the mode they already have.
+process.umask(0o077);
+
 module.enableCompileCache?.();
 const { main } = await import("../dist/main.js");
 await main(process.argv.slice(2));

@@ -43,10 +43,24 @@ export class KeyService {
     return this.store.state.keys.filter((k) => k.tenant === tenant).map(toInfo);
   }
 
-  async revoke(tenant: string, id: string): Promise<void> {
+  /**
+   * Revokes a key at once. A tenant's last active key, revoked with itself, would lock the tenant
+   * out for good (only an admin could help): that needs `force`.
+   */
+  async revoke(tenant: string, id: string, options: { callerKeyId?: string | null; force?: boolean } = {}): Promise<void> {
     const record = this.store.state.keys.find((k) => k.id === id && k.tenant === tenant);
     if (!record) throw new ApiError("not_found", `key ${id} not found in tenant ${tenant} — see \`mc keys list\``);
     if (record.revokedAt) return;
+    const now = Date.now();
+    const othersActive = this.store.state.keys.some(
+      (k) => k !== record && k.tenant === tenant && k.role === "tenant" && !k.revokedAt && (!k.expiresAt || Date.parse(k.expiresAt) > now),
+    );
+    if (record.role === "tenant" && record.id === options.callerKeyId && !othersActive && !options.force) {
+      throw new ApiError(
+        "conflict",
+        `key ${id} is tenant ${tenant}'s last active key and the one you are using: revoking it locks the tenant out — create another first (mc keys create), or pass --force`,
+      );
+    }
     const activeAdmins = this.store.state.keys.filter((k) => k.role === "admin" && !k.revokedAt);
     if (record.role === "admin" && activeAdmins.length === 1) {
       throw new ApiError("conflict", "this is the last admin key; create another admin key before revoking it");

@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { DEFAULT_QUOTA } from "@minicloud/shared";
 import { Low } from "lowdb";
@@ -20,6 +20,8 @@ export class Store {
 
   static async open(dataDir: string): Promise<Store> {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    // An existing data dir is tightened too: it holds state, keys and every tenant's volumes.
+    await chmod(dataDir, 0o700);
     const db = new Low<State>(new JSONFile(path.join(dataDir, "state.json")), emptyState());
     await db.read();
     if (db.data.version > STATE_VERSION) {

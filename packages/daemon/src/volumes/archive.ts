@@ -62,10 +62,13 @@ export async function extractArchive(
       callback(whole ? null : new ApiError("invalid_input", "not a whole volume archive (.tar.zst): it is cut short or not a tar"));
     },
   });
+  // tar-fs 3 takes `umask`; its published types (2.x) do not list it.
   const target = extract(dir, {
     // Only plain files, directories and symbolic links; everything belongs to the volume's user.
     ignore: (_name, header) => !header || !["file", "directory", "symlink"].includes(header.type ?? "file"),
     map: (header) => ({ ...header, uid: owner.uid, gid: owner.gid }),
+    // The archive's own modes, not the daemon's private umask (set-uid bits are dropped by tar-fs).
+    ...({ umask: 0 } as object),
   });
   try {
     await pipeline(source, createZstdDecompress(), limit, target);

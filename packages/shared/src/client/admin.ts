@@ -54,8 +54,8 @@ export class AccountClient {
     return (await this.transport.json<{ keys: KeyInfo[] }>("GET", "/v1/keys", { query: this.scope() })).keys;
   }
 
-  async revokeKey(id: string): Promise<void> {
-    await this.transport.json<Ok>("DELETE", `/v1/keys/${path(id)}`, { query: this.scope() });
+  async revokeKey(id: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.transport.json<Ok>("DELETE", `/v1/keys/${path(id)}`, { query: { ...this.scope(), force: options.force || undefined } });
   }
 
   quota(): Promise<Quota> {

@@ -23,7 +23,9 @@ export function accountRoutes(deps: { keys: KeyService; tenants: TenantService; 
     return c.json(await keys.create(tenant, body), 201);
   });
   routes.delete("/v1/keys/:id", async (c) => {
-    await keys.revoke(tenantOf(c), c.req.param("id"));
+    const force = c.req.query("force");
+    if (force !== undefined && force !== "true" && force !== "false") throw new ApiError("invalid_input", "force: must be true or false");
+    await keys.revoke(tenantOf(c), c.req.param("id"), { callerKeyId: c.get("principal").keyId, force: force === "true" });
     return c.json({ ok: true as const });
   });
 
