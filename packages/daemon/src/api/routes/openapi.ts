@@ -214,7 +214,13 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/v1/quota", summary: "Usage vs limits", response: quotaSchema },
   { method: "get", path: "/v1/keys", summary: "API keys of the tenant", response: keyListSchema },
   { method: "post", path: "/v1/keys", summary: "Create an API key (shown once)", body: keyCreateSchema, response: createdKeySchema },
-  { method: "delete", path: "/v1/keys/{id}", summary: "Revoke an API key", response: ok },
+  {
+    method: "delete",
+    path: "/v1/keys/{id}",
+    summary: "Revoke an API key (a tenant's last active key, revoked with itself, needs ?force=true)",
+    query: z.object({ force: z.enum(["true", "false"]).optional() }),
+    response: ok,
+  },
   { method: "get", path: "/v1/tenants", summary: "List tenants", response: tenantListSchema, admin: true },
   {
     method: "post",
