@@ -31,6 +31,8 @@ export interface DaemonConfig {
   caddyBin: string | undefined;
   /** A hosts file (usually /etc/hosts) the daemon keeps listing every routed host; off when unset. */
   hostsFile: string | undefined;
+  /** The master key that wraps tenants' data keys (secrets); `<data dir>/master.key` when unset. */
+  masterKeyFile: string;
   corednsBin: string | undefined;
   /** How often serving instances are probed at their health path. */
   healthIntervalMs: number;
@@ -83,6 +85,7 @@ const SETTINGS = {
   "subnet-pool": { env: "MC_SUBNET_POOL", kind: "text" },
   "caddy-bin": { env: "MC_CADDY_BIN", kind: "path", optional: true },
   "hosts-file": { env: "MC_HOSTS_FILE", kind: "path", optional: true },
+  "master-key-file": { env: "MC_MASTER_KEY_FILE", kind: "path", optional: true },
   "coredns-bin": { env: "MC_COREDNS_BIN", kind: "path", optional: true },
   "health-interval": { env: "MC_HEALTH_INTERVAL", kind: "number" },
   "reconcile-interval": { env: "MC_RECONCILE_INTERVAL", kind: "number" },
@@ -247,6 +250,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     subnetPool,
     caddyBin: optionalPath(resolved["caddy-bin"]),
     hostsFile: optionalPath(resolved["hosts-file"]),
+    masterKeyFile: optionalPath(resolved["master-key-file"]) ?? path.join(dataDir, "master.key"),
     corednsBin: optionalPath(resolved["coredns-bin"]),
     healthIntervalMs: seconds("health-interval") * 1000,
     reconcileIntervalMs: seconds("reconcile-interval") * 1000,

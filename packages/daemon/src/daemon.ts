@@ -24,6 +24,9 @@ import { HostsFile } from "./networking/hosts-file.ts";
 import { Networking } from "./networking/networking.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import { DockerRuntime } from "./runtime/docker-runtime.ts";
+import { loadMasterKey } from "./secrets/master-key.ts";
+import { SealedStore } from "./secrets/sealed-store.ts";
+import { SecretService } from "./secrets/service.ts";
 import { type Listeners, startListeners } from "./server/listeners.ts";
 import { loadTlsMaterial } from "./server/tls-cert.ts";
 import { Store } from "./store/store.ts";
@@ -49,6 +52,10 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   const runtime = new DockerRuntime(config.prefix, config.subnetPool, docker);
   await runtime.ping();
   const store = await Store.open(config.dataDir);
+  const sealed = new SealedStore(store, await loadMasterKey(config.masterKeyFile, store.state.tenantKeys));
+  const unopenable = sealed.unopenable();
+  // Not fatal: running containers keep their environment; only new instances of these tenants are refused.
+  if (unopenable.length > 0) logger.error({ tenants: unopenable }, "the master key does not open these tenants' data keys");
   const auditLog = await AuditLog.open(config.dataDir);
   const events = await EventBus.open(config.dataDir, logger);
   const tenantLocks = new KeyedMutex();
@@ -85,7 +92,9 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       start: async (tenant, app) => void (await apps.start(tenant, app)),
     }),
   });
-  const apps = new AppService({
+  // A secrets change is a new release with every other setting kept: a deploy with an empty change.
+  const secrets = new SecretService({ store, sealed, logger, redeploy: (tenant, app) => apps.deploy(tenant, { name: app }) });
+  const apps: AppService = new AppService({
     store,
     runtime,
     tenantLocks,
@@ -99,6 +108,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     lastExitOf: (id: string) => healer.lastExit(id),
     expectExit: (id: string): void => healer.expectExit(id),
     volumes: storage.forApps,
+    secrets,
   });
   const publish = (): Promise<void> => networking.publish();
   const reconciler = new Reconciler({
@@ -124,7 +134,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     },
     onEngineEvent: (event) => apps.observed.invalidate(event.containerId),
   });
-  const tenants = new TenantService({ store, runtime, apps, keys, tenantLocks, volumes: storage.volumes });
+  const tenants = new TenantService({ store, runtime, apps, keys, tenantLocks, volumes: storage.volumes, secrets });
   await tenants.ensureDefault();
   await bootstrapAdminKey(store, keys, config, logger);
   // Volumes first (mounted again after a reboot, half-made ones removed): apps that mount them start below.
@@ -158,6 +168,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     networking,
     domains,
     storage,
+    secrets,
     events,
     builds: new Builds(runtime, config.prefix, logger),
     rateLimit: rateLimiter,

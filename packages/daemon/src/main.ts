@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { startDaemon } from "./daemon.ts";
 import { createLogger } from "./logger.ts";
 import { EngineUnavailableError } from "./runtime/runtime.ts";
+import { MasterKeyError } from "./secrets/master-key.ts";
 import { ListenError } from "./server/listeners.ts";
 import { saveSettings } from "./settings-file.ts";
 import { MissingBinaryError } from "./supervisor/binaries.ts";
@@ -11,19 +12,21 @@ import { ProcessStartError } from "./supervisor/supervised-process.ts";
 
 /** `mcd` entry point: config, start, signals. Exits 1 with one clear line when it cannot start. */
 export async function main(argv: string[]): Promise<void> {
+  const subcommand = argv[0] === "rotate-master-key" ? argv[0] : undefined;
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig(argv);
+    config = loadConfig(subcommand ? argv.slice(1) : argv);
   } catch (error) {
     process.stderr.write(`mcd: ${(error as Error).message}\n`);
     process.exit(2);
   }
+  if (subcommand) return rotate(config);
   const logger = createLogger(config.logLevel);
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
   try {
     daemon = await startDaemon(config, logger);
   } catch (error) {
-    const known = [EngineUnavailableError, ListenError, ConfigError, MissingBinaryError, ProcessStartError].some(
+    const known = [EngineUnavailableError, ListenError, ConfigError, MissingBinaryError, ProcessStartError, MasterKeyError].some(
       (type) => error instanceof type,
     );
     const hint = error instanceof EngineUnavailableError ? " — start it (dockerd, or run scripts/setup) or set DOCKER_HOST" : "";
@@ -49,4 +52,16 @@ export async function main(argv: string[]): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** `mcd rotate-master-key [flags]`: the daemon's own settings say where the data dir and key file are. */
+async function rotate(config: ReturnType<typeof loadConfig>): Promise<void> {
+  const { rotateMasterKey } = await import("./secrets/rotate.ts");
+  try {
+    const done = await rotateMasterKey(config);
+    process.stdout.write(`mcd: master key ${done.from} replaced by ${done.to} in ${done.file}; ${done.tenants} tenant key(s) re-wrapped\n`);
+  } catch (error) {
+    process.stderr.write(`mcd: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
 }

@@ -14,6 +14,7 @@ export * from "./schemas/keys.ts";
 export * from "./schemas/manifest.ts";
 export * from "./schemas/problem.ts";
 export * from "./schemas/quota.ts";
+export * from "./schemas/secrets.ts";
 export * from "./schemas/system.ts";
 export * from "./schemas/tenants.ts";
 export * from "./schemas/volumes.ts";

@@ -122,6 +122,7 @@ export default class Deploy extends BaseCommand {
             : !manifest.writable_rootfs
           : !flags["writable-rootfs"],
       volumes: flags.volume ? flags.volume.map(parseVolumeFlag) : manifest.volumes?.map((v) => parseVolumeFlag(`${v.name}:${v.path}`)),
+      requiredSecrets: manifest.secrets,
       reset: flags.reset || undefined,
       detach: flags.detach || undefined,
     });

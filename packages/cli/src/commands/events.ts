@@ -9,6 +9,7 @@ const SEVERE = new Set([
   "deploy.failed",
   "deploy.rolled_back",
   "instance.crashed",
+  "instance.start_failed",
   "instance.unhealthy",
   "app.crash_looping",
   "quota.rejected",

@@ -5,6 +5,7 @@ import { NetworkMissingError, type Runtime, type RuntimeInstance, type TenantNet
 import type { InstanceRecord } from "../store/schema.ts";
 import { waitHealthy } from "./health.ts";
 import type { AppNetworking } from "./networking-port.ts";
+import type { AppSecrets } from "./secrets-port.ts";
 import type { AppVolumes } from "./volumes-port.ts";
 
 const newInstanceId = () => randomBytes(4).toString("hex");
@@ -19,12 +20,14 @@ export class Instances {
   private readonly networking: AppNetworking;
   private readonly healthTimeoutMs: number;
   private readonly volumes: AppVolumes | undefined;
+  private readonly secrets: AppSecrets | undefined;
 
-  constructor(runtime: Runtime, networking: AppNetworking, healthTimeoutMs: number, volumes?: AppVolumes) {
+  constructor(runtime: Runtime, networking: AppNetworking, healthTimeoutMs: number, volumes?: AppVolumes, secrets?: AppSecrets) {
     this.runtime = runtime;
     this.networking = networking;
     this.healthTimeoutMs = healthTimeoutMs;
     this.volumes = volumes;
+    this.secrets = secrets;
   }
 
   /** The tenant's network, with its resolver answering before any container is told to use it. */
@@ -45,6 +48,8 @@ export class Instances {
   }
 
   private async createOn(tenant: string, spec: AppSpec, network: TenantNetwork): Promise<RuntimeInstance> {
+    // Secrets are opened here only, for the container's environment; a plain env var of the same name gives way.
+    const secrets = spec.secrets && this.secrets ? this.secrets.envOf(tenant, spec.name, spec.secrets) : undefined;
     const mounts = spec.volumes?.length && this.volumes ? await this.volumes.hostMounts(tenant, spec) : undefined;
     return this.runtime.createInstance({
       tenant,
@@ -52,7 +57,7 @@ export class Instances {
       instanceId: newInstanceId(),
       image: spec.image,
       port: spec.port ?? null,
-      env: spec.env,
+      env: secrets ? { ...spec.env, ...secrets } : spec.env,
       command: spec.command,
       memoryBytes: spec.memory,
       cpus: spec.cpus,

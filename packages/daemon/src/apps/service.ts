@@ -1,5 +1,13 @@
 import type { Readable } from "node:stream";
-import { ApiError, type App, type DeployChange, type DeployResult, type QuotaLimits, type ScaleChange } from "@minicloud/shared";
+import {
+  ApiError,
+  type App,
+  type AppSpec,
+  type DeployChange,
+  type DeployResult,
+  type QuotaLimits,
+  type ScaleChange,
+} from "@minicloud/shared";
 import type { Logger } from "pino";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import type { EventBus } from "../events/bus.ts";
@@ -17,6 +25,7 @@ import { followLogs } from "./log-follow.ts";
 import { readLogs } from "./log-read.ts";
 import type { AppNetworking } from "./networking-port.ts";
 import { findApp, requireAnyApp, requireIdleApp } from "./records.ts";
+import type { AppSecrets } from "./secrets-port.ts";
 import { resolveSpec, specChanges } from "./spec.ts";
 import { type InstanceObservation, toAppView } from "./view.ts";
 import type { AppVolumes } from "./volumes-port.ts";
@@ -45,6 +54,8 @@ export interface AppServiceDeps {
   expectExit?: (containerId: string) => void;
   /** Tenant volumes an app mounts. */
   volumes?: AppVolumes;
+  /** Sealed secrets: a deploy runs with the app's latest set; instances get them at start. */
+  secrets?: AppSecrets;
 }
 
 /**
@@ -75,7 +86,7 @@ export class AppService {
 
   constructor(deps: AppServiceDeps) {
     this.deps = deps;
-    this.instances = new Instances(deps.runtime, deps.networking, deps.healthTimeoutMs, deps.volumes);
+    this.instances = new Instances(deps.runtime, deps.networking, deps.healthTimeoutMs, deps.volumes, deps.secrets);
     this.observed = new InspectCache(deps.runtime, OBSERVED_TTL_MS);
     this.deployer = new Deployer({ ...deps, instances: this.instances, drainMs: deps.drainMs ?? DRAIN_MS });
   }
@@ -86,7 +97,7 @@ export class AppService {
    */
   async deploy(tenant: string, change: DeployChange, options: { detach?: boolean } = {}): Promise<DeployResult> {
     const before = findApp(this.deps.store.state, tenant, change.name)?.spec;
-    const spec = resolveSpec(change, before);
+    const spec = this.withSecrets(tenant, resolveSpec(change, before));
     await this.deps.volumes?.prepare(tenant, spec);
     if (!options.detach) {
       const record = await this.deployer.deploy(tenant, spec);
@@ -105,8 +116,30 @@ export class AppService {
     return { ...(await this.view(record, { fresh: true })), changes: specChanges(before, record.operation?.spec ?? spec) };
   }
 
+  /**
+   * The app's latest secret set goes with every deploy; one that lacks a secret the app requires
+   * (mc.toml's `secrets`) fails here, before anything starts.
+   */
+  private withSecrets(tenant: string, resolved: AppSpec): AppSpec {
+    const { secrets: _previous, ...rest } = resolved;
+    const secrets = this.deps.secrets?.current(tenant, resolved.name);
+    const spec: AppSpec = secrets ? { ...rest, secrets } : rest;
+    const missing = (spec.requiredSecrets ?? []).filter((name) => secrets?.values[name] === undefined);
+    if (missing.length > 0) {
+      throw new ApiError(
+        "invalid_input",
+        `${spec.name} requires secret${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (mc.toml \`secrets\`), not set — set ${missing.length > 1 ? "them" : "it"} first: mc secrets set ${spec.name} ${missing[0]}=… --stage, then deploy`,
+        missing.map((name) => ({ field: `secrets.${name}`, message: "is required and not set" })),
+      );
+    }
+    return spec;
+  }
+
   async rollback(tenant: string, name: string, version?: number): Promise<App> {
-    return this.changed(await this.deployer.rollback(tenant, name, version));
+    const record = await this.deployer.rollback(tenant, name, version);
+    // The release's secrets are the app's again: the next deploy keeps them, as it keeps its env.
+    await this.deps.secrets?.restore(tenant, name, record.spec.secrets);
+    return this.changed(record);
   }
 
   async scale(tenant: string, name: string, change: ScaleChange): Promise<App> {
@@ -257,6 +290,7 @@ export class AppService {
         : requireIdleApp(this.deps.store.state, tenant, name);
       const announceDomains = await this.deps.store.update((state) => {
         state.apps = state.apps.filter((a) => !(a.tenant === tenant && a.name === name));
+        this.deps.secrets?.dropWith(state, tenant, name);
         return this.deps.domains?.dropWith(state, tenant, name);
       });
       await this.deps.networking.publish();

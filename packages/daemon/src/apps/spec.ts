@@ -29,6 +29,9 @@ export function resolveSpec(change: DeployChange, current: AppSpec | undefined):
     healthTimeout: change.healthTimeout ?? base.healthTimeout,
     readOnlyRootfs: change.readOnlyRootfs ?? base.readOnlyRootfs ?? SPEC_DEFAULTS.readOnlyRootfs,
     volumes: change.volumes ?? base.volumes,
+    requiredSecrets: change.requiredSecrets ?? base.requiredSecrets,
+    // The secret set is the app's latest, attached by the deploy (AppService); a reset keeps it too.
+    secrets: current?.secrets,
   };
   return withoutUndefined(spec);
 }
@@ -48,6 +51,7 @@ export function specChanges(before: AppSpec | undefined, after: AppSpec): SpecCh
     ["healthTimeout", (s) => (s.healthTimeout === undefined ? null : `${s.healthTimeout}s`)],
     ["readOnlyRootfs", (s) => String(s.readOnlyRootfs)],
     ["volumes", (s) => (s.volumes?.length ? s.volumes.map((v) => `${v.name}:${v.path}`).join(", ") : null)],
+    ["requiredSecrets", (s) => (s.requiredSecrets?.length ? s.requiredSecrets.join(", ") : null)],
   ];
   for (const [field, text] of show) {
     const from = before ? text(before) : null;
@@ -60,6 +64,19 @@ export function specChanges(before: AppSpec | undefined, after: AppSpec): SpecCh
     const has = key in after.env;
     if (had && has && beforeEnv[key] === after.env[key]) continue;
     changes.push({ field: `env.${key}`, from: had ? "(set)" : null, to: has ? (had ? "(changed)" : "(set)") : null });
+  }
+  // Secrets by name only: a value changed when the version of the value the release runs with did.
+  const beforeSecrets = before?.secrets?.values ?? {};
+  const afterSecrets = after.secrets?.values ?? {};
+  for (const name of [...new Set([...Object.keys(beforeSecrets), ...Object.keys(afterSecrets)])].sort()) {
+    const had = beforeSecrets[name];
+    const has = afterSecrets[name];
+    if (had === has) continue;
+    changes.push({
+      field: `secret.${name}`,
+      from: had === undefined ? null : "(set)",
+      to: has === undefined ? null : had === undefined ? "(set)" : "(changed)",
+    });
   }
   return changes;
 }

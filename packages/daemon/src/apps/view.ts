@@ -59,6 +59,7 @@ export function toAppView(record: AppRecord, observed: Map<string, InstanceObser
     memory: spec.memory,
     cpus: spec.cpus,
     envKeys: Object.keys(spec.env).sort(),
+    secretKeys: Object.keys(spec.secrets?.values ?? {}).sort(),
     protocol,
     command: spec.command ?? null,
     healthPath: spec.healthPath,

@@ -1,9 +1,10 @@
+import { ApiError } from "@minicloud/shared";
 import type { Logger } from "pino";
 import { type Instances, toInstanceRecord } from "../apps/instances.ts";
 import { releaseRecord } from "../apps/records.ts";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import type { EventBus } from "../events/bus.ts";
-import type { Runtime, RuntimeInstance } from "../runtime/runtime.ts";
+import type { Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
 import type { AppRecord, InstanceRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 
@@ -29,6 +30,8 @@ export interface ReconcilerDeps {
 export class Reconciler {
   private readonly deps: ReconcilerDeps;
   private running: Promise<void> | undefined;
+  /** The last reason an app's instance could not be started, so it is reported once. */
+  private readonly refused = new Map<string, string>();
 
   constructor(deps: ReconcilerDeps) {
     this.deps = deps;
@@ -128,7 +131,11 @@ export class Reconciler {
     for (const instance of app.instances.slice(0, app.spec.count)) {
       const container = byId.get(instance.containerId);
       if (!container) {
-        const replacement = await instances.create(app.tenant, app.spec, await network());
+        const replacement = await this.create(app, await network());
+        if (!replacement) {
+          next.push(instance);
+          continue;
+        }
         next.push(toInstanceRecord(replacement, app.release));
         this.started(
           app,
@@ -155,7 +162,8 @@ export class Reconciler {
       changed = true;
     }
     while (next.length < app.spec.count) {
-      const added = await instances.create(app.tenant, app.spec, await network());
+      const added = await this.create(app, await network());
+      if (!added) break;
       next.push(toInstanceRecord(added, app.release));
       this.started(app, added.instanceId, `${app.name} had fewer instances than its count; started ${added.instanceId}`);
       changed = true;
@@ -166,6 +174,34 @@ export class Reconciler {
       });
     }
     return changed;
+  }
+
+  /**
+   * A new instance of the app's release, or undefined when it cannot start (say, a secret that does
+   * not open): the daemon goes on with the other apps and says why, once per reason.
+   */
+  private async create(app: AppRecord, network: TenantNetwork): Promise<RuntimeInstance | undefined> {
+    const key = `${app.tenant}/${app.name}`;
+    try {
+      const created = await this.deps.instances.create(app.tenant, app.spec, network);
+      this.refused.delete(key);
+      return created;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (this.refused.get(key) !== error.message) {
+        this.refused.set(key, error.message);
+        this.deps.logger.warn({ tenant: app.tenant, app: app.name, err: error }, "an instance could not be started");
+        this.deps.events.publish({
+          tenant: app.tenant,
+          app: app.name,
+          release: app.release,
+          type: "instance.start_failed",
+          message: `an instance of ${app.name} could not be started: ${error.message}`,
+          data: { code: error.code },
+        });
+      }
+      return undefined;
+    }
   }
 
   private started(app: AppRecord, instance: string, message: string): void {

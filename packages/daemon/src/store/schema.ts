@@ -3,8 +3,10 @@ import type { AppSpec, QuotaLimits, SpecChange } from "@minicloud/shared";
 /**
  * 2: custom domains (an older mcd would keep them but neither serve nor clean them up).
  * 3: volumes (an older mcd would drop them on its next write, and their data with them).
+ * 4: sealed secrets (tenant data keys, apps' secret sets, releases' `spec.secrets`): an older mcd
+ *    would start containers without their secrets.
  */
-export const STATE_VERSION = 3;
+export const STATE_VERSION = 4;
 
 export interface TenantRecord {
   name: string;
@@ -117,6 +119,40 @@ export interface VolumeRecord {
   restoring?: { snapshot: string; app: string | null } | undefined;
 }
 
+/** A tenant's data key, wrapped (AES-256-GCM) by the master key; the master key never is in state. */
+export interface TenantKeyRecord {
+  tenant: string;
+  wrapped: string;
+  /** The id of the master key that wrapped it (see secrets/crypto.ts keyId). */
+  master: string;
+  createdAt: string;
+}
+
+/** One sealed value of one secret; `version` is the secret-set version that introduced it (bound as associated data). */
+export interface SecretValueRecord {
+  name: string;
+  version: number;
+  sealed: string;
+  /** Keyed HMAC, what `mc secrets list` shows. */
+  digest: string;
+  bytes: number;
+  createdAt: string;
+}
+
+/**
+ * An app's secrets: the latest set (what the next deploy runs with) and every value that set or
+ * a release still refers to. It may exist before the app's first deploy (staged secrets).
+ */
+export interface AppSecretsRecord {
+  tenant: string;
+  app: string;
+  /** The latest set's version; grows with every change. */
+  version: number;
+  /** The latest set: name → the version of its value. */
+  current: Record<string, number>;
+  values: SecretValueRecord[];
+}
+
 export interface State {
   version: number;
   tenants: TenantRecord[];
@@ -124,8 +160,10 @@ export interface State {
   apps: AppRecord[];
   domains: DomainRecord[];
   volumes: VolumeRecord[];
+  tenantKeys: TenantKeyRecord[];
+  secrets: AppSecretsRecord[];
 }
 
 export function emptyState(): State {
-  return { version: STATE_VERSION, tenants: [], keys: [], apps: [], domains: [], volumes: [] };
+  return { version: STATE_VERSION, tenants: [], keys: [], apps: [], domains: [], volumes: [], tenantKeys: [], secrets: [] };
 }

@@ -24,6 +24,8 @@ export interface TenantServiceDeps {
   keys: KeyService;
   tenantLocks: KeyedMutex;
   volumes: VolumeService;
+  /** The tenant's sealed secrets and data key go with it. */
+  secrets?: { dropTenant(state: State, tenant: string): void };
 }
 
 /** Tenants and their quotas (admin only); deleting one removes everything it owns. */
@@ -87,6 +89,7 @@ export class TenantService {
       await this.deps.keys.removeAllOf(name);
       await this.deps.store.update((state) => {
         state.tenants = state.tenants.filter((t) => t.name !== name);
+        this.deps.secrets?.dropTenant(state, name);
       });
     });
   }

@@ -3,6 +3,7 @@ import { AccountClient, TenantsClient } from "./admin.ts";
 import { AppsClient } from "./apps.ts";
 import { DomainsClient } from "./domains.ts";
 import type { Endpoint } from "./endpoint.ts";
+import { SecretsClient } from "./secrets.ts";
 import { Transport } from "./transport.ts";
 import { VolumesClient } from "./volumes.ts";
 
@@ -11,6 +12,7 @@ export * from "./admin.ts";
 export * from "./apps.ts";
 export * from "./domains.ts";
 export * from "./endpoint.ts";
+export * from "./secrets.ts";
 export * from "./socket.ts";
 export * from "./tls.ts";
 export * from "./transport.ts";
@@ -29,6 +31,7 @@ export class MinicloudClient {
   readonly account: AccountClient;
   readonly domains: DomainsClient;
   readonly volumes: VolumesClient;
+  readonly secrets: SecretsClient;
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
@@ -38,6 +41,7 @@ export class MinicloudClient {
     this.account = new AccountClient(this.transport, scope);
     this.domains = new DomainsClient(this.transport, scope);
     this.volumes = new VolumesClient(this.transport, scope);
+    this.secrets = new SecretsClient(this.transport, scope);
   }
 
   health(): Promise<Health> {

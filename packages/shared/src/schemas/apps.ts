@@ -50,6 +50,8 @@ export const deployRequestSchema = z
     readOnlyRootfs: z.boolean().optional(),
     /** The tenant's volumes and where they are mounted; an empty list detaches them all. */
     volumes: volumeMountsSchema.optional(),
+    /** Secrets the app needs (mc.toml's `secrets`): a deploy without any of them fails before anything starts. */
+    requiredSecrets: z.array(envKeySchema).max(500).optional(),
     /** Start from the defaults instead of the running release's settings. */
     reset: z.boolean().optional(),
     /** Answer (202) once the release is recorded instead of when it serves; follow it with events. */
@@ -75,6 +77,16 @@ export interface AppSpec {
   healthTimeout?: number | undefined;
   readOnlyRootfs: boolean;
   volumes?: VolumeMount[] | undefined;
+  /** Secrets a deploy must find in the app's secret set. */
+  requiredSecrets?: string[] | undefined;
+  /** The secret set this release runs with (names and value versions only; values stay sealed). */
+  secrets?: SecretSetRef | undefined;
+}
+
+/** Which secret values a release runs with: the set's version and, per name, the version of its value. */
+export interface SecretSetRef {
+  version: number;
+  values: Record<string, number>;
 }
 
 export const SPEC_DEFAULTS = {
@@ -116,6 +128,8 @@ export const appSchema = z.object({
   memory: z.number(),
   cpus: z.number(),
   envKeys: z.array(z.string()),
+  /** Names of the secrets the running release has (values are never shown). */
+  secretKeys: z.array(z.string()),
   protocol: protocolSchema,
   command: z.array(z.string()).nullable(),
   healthPath: z.string(),

@@ -13,6 +13,8 @@ export const EVENT_TYPES = [
   "app.crash_looping",
   "instance.started",
   "instance.crashed",
+  /** A missing instance could not be started again (a secret that does not open, an image gone). */
+  "instance.start_failed",
   "instance.restarted",
   "instance.unhealthy",
   "instance.healthy",

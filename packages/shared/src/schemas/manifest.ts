@@ -21,6 +21,8 @@ export const manifestSchema = z
     writable_rootfs: z.boolean().optional(),
     /** `[[volumes]]` tables: `name = "data"`, `path = "/var/lib/data"`. */
     volumes: z.array(z.object({ name: z.string(), path: z.string() }).strict()).optional(),
+    /** Names of secrets the app needs (`mc secrets set`): a deploy without them fails before anything starts. */
+    secrets: z.array(z.string()).optional(),
   })
   .strict();
 export type Manifest = z.infer<typeof manifestSchema>;
