@@ -27,6 +27,8 @@ export function renderApp(app: App): string {
     `  url   ${app.url ?? (app.protocol === "tcp" ? "- (tcp: no ingress route)" : "-")}${app.httpsUrl ? `  ${app.httpsUrl}` : ""}`,
     ...(app.internalAddress ? [`  internal ${app.internalAddress}`] : []),
     ...(app.volumes.length ? [`  volumes  ${app.volumes.map((v) => `${v.name} at ${v.path}`).join(", ")}`] : []),
+    // Names only (values are never sent); none from a daemon older than secrets.
+    ...((app.secretKeys ?? []).length ? [`  secrets  ${app.secretKeys.join(", ")}`] : []),
     // Custom domains: the same app at the user's own names (none from a daemon older than them).
     ...(app.domains ?? []).map((d) => `  domain ${d.url}  ${d.httpsUrl}${d.certificate === "acme" ? "  (ACME certificate)" : ""}`),
     "",

@@ -22,6 +22,9 @@ import {
   rollbackRequestSchema,
   scaleRequestSchema,
   scheduleRequestSchema,
+  secretListSchema,
+  secretsChangeResultSchema,
+  secretsChangeSchema,
   snapshotCreateSchema,
   snapshotListSchema,
   snapshotSchema,
@@ -128,6 +131,20 @@ export const OPERATIONS: Operation[] = [
       "WebSocket: run an argv in an instance (binary frames: stdin in, a channel byte 1 stdout / 2 stderr then output out; text frames: {type:eof|resize} in, {type:exit,code} out) — see docs/api.md",
     query: execQuerySchema,
     websocket: true,
+  },
+  {
+    method: "get",
+    path: "/v1/apps/{name}/secrets",
+    summary: "An app's secrets: names, keyed digests, dates, whether the running release has each — never values",
+    response: secretListSchema,
+  },
+  {
+    method: "patch",
+    path: "/v1/apps/{name}/secrets",
+    summary:
+      "Set and unset secrets in one new version of the app's secret set; a new release takes it (rolling, health-gated) unless `stage`. Write-only: no route returns a value",
+    body: secretsChangeSchema,
+    response: secretsChangeResultSchema,
   },
   { method: "get", path: "/v1/instances/{id}", summary: "One instance of the tenant, by id" },
   {
