@@ -1,7 +1,6 @@
 import { Readable } from "node:stream";
 import type { LogLine, LogOptions, Runtime } from "../runtime/runtime.ts";
-import type { InstanceRef } from "./log-follow.ts";
-import { timeKey } from "./log-follow.ts";
+import { type InstanceRef, timeKey } from "./log-follow.ts";
 
 /**
  * Lines read per instance by `GET …/logs` without `tail` or `since`: the newest ones. A read that
@@ -27,19 +26,26 @@ function olderLinesMarker(instance: string, shown: number): LogLine {
  * instance, and a reader that stops reading stops the engine's streams (Readable.from pulls only
  * when the reader wants more). Closing the response destroys them.
  */
-export function readLogs(runtime: Runtime, instances: InstanceRef[], options: Omit<LogOptions, "follow">): Readable {
+export async function readLogs(runtime: Runtime, instances: InstanceRef[], options: Omit<LogOptions, "follow">): Promise<Readable> {
   const capped = options.tail === undefined && options.sinceSeconds === undefined;
-  const perInstance: Omit<LogOptions, "follow"> = capped ? { tail: DEFAULT_LOG_LINES } : options;
-  return Readable.from(merged(runtime, instances, perInstance, capped), { objectMode: false });
+  const perInstance: LogOptions = { ...(capped ? { tail: DEFAULT_LOG_LINES } : options), follow: false };
+  // Opened before the response starts, so an engine failure is an error response, not a cut stream.
+  const opened = await Promise.allSettled(instances.map((i) => runtime.logs(i.containerId, i.id, perInstance)));
+  const streams = opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const failed = opened.find((result) => result.status === "rejected");
+  if (failed) {
+    for (const stream of streams) stream.destroy();
+    throw failed.reason;
+  }
+  const out = Readable.from(merged(instances, streams, capped), { objectMode: false });
+  // Also when the reader leaves before the first line (the merge's own cleanup never ran).
+  out.once("close", () => {
+    for (const stream of streams) stream.destroy();
+  });
+  return out;
 }
 
-async function* merged(
-  runtime: Runtime,
-  instances: InstanceRef[],
-  options: Omit<LogOptions, "follow">,
-  capped: boolean,
-): AsyncGenerator<string> {
-  const streams = await Promise.all(instances.map((i) => runtime.logs(i.containerId, i.id, { ...options, follow: false })));
+async function* merged(instances: InstanceRef[], streams: Readable[], capped: boolean): AsyncGenerator<string> {
   const sources = streams.map((stream, index) => ({
     id: instances[index]?.id ?? "",
     lines: stream[Symbol.asyncIterator]() as AsyncIterator<LogLine>,

@@ -334,7 +334,7 @@ export class AppService {
         { tail: options.tail, sinceSeconds: options.sinceSeconds },
       );
     }
-    return readLogs(this.deps.runtime, record.instances, { tail: options.tail, sinceSeconds: options.sinceSeconds });
+    return await readLogs(this.deps.runtime, record.instances, { tail: options.tail, sinceSeconds: options.sinceSeconds });
   }
 
   /** Starts an instance's container, recreating it when it has gone missing. */

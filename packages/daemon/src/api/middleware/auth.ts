@@ -28,8 +28,8 @@ export function auth(store: Store, failures?: AuthFailures) {
 }
 
 /** The TCP peer's address (what failed authentications are counted by). */
-export function clientAddress(request: { socket: { remoteAddress?: string | undefined } }): string {
-  return request.socket.remoteAddress ?? "unknown";
+export function clientAddress(request: { socket?: { remoteAddress?: string | undefined } } | undefined): string {
+  return request?.socket?.remoteAddress ?? "unknown";
 }
 
 /** The caller behind a transport and an Authorization header (also for WebSocket upgrades). */
