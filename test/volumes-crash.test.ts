@@ -234,6 +234,27 @@ describe("volumes crash safety: kill -9 of the daemon mid-snapshot, mid-restore,
     );
   });
 
+  test("killed while an export streams: its consistent copy is unmounted and removed at start, the volume takes writes", async () => {
+    const dir = volumeDir(daemon, VOLUME);
+    const client = daemon.client();
+    const stream = await client.volumes.export(VOLUME);
+    try {
+      // A first chunk, then the client stops reading: the copy stays mounted while the export is open.
+      await new Promise<void>((resolve, reject) => {
+        stream.once("data", () => resolve());
+        stream.once("error", reject);
+      });
+      stream.pause();
+      assert.equal((await mountsUnder(dir)).length, 2, "the volume and the export's copy of it are mounted");
+      await daemon.restart("SIGKILL");
+    } finally {
+      stream.destroy();
+      await client.close().catch(() => undefined);
+    }
+    await assertInApp(daemon, "echo after > /data/after-export && cd /data && sha256sum -c blob.sum", "a write after the restart");
+    await assertStorageConsistent(daemon);
+  });
+
   test("killed during an import: no volume, no reservation, no files or mounts; the name is free", async () => {
     const archive = path.join(scratch, "data.tar.zst");
     await withClient(daemon, async (c) => pipeline(await c.volumes.export(VOLUME), createWriteStream(archive)));
