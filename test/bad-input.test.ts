@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
+import http from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TestDaemon } from "./harness/daemon.ts";
@@ -111,6 +112,42 @@ describe("bad input: one clear message, a non-zero exit, nothing left behind", (
     assert.ok(
       fields.some((f) => f === "request" || f.includes("Privileged")),
       JSON.stringify(problem),
+    );
+    await assertNothingLeft();
+  });
+
+  test("image references the engine would reject and env values with NUL are refused as input, never a 500", async () => {
+    for (const image of ["l:", "n_", "30gfai@"]) {
+      const cli = await mc(["deploy", "fuzz", "--image", image], daemon.env);
+      assert.equal(cli.code, 2, `mc refuses ${image} before a request: ${cli.stderr}`);
+      const response = await fetch(`${daemon.tcpUrl}/v1/apps`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await daemon.adminKey()}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "fuzz", image }),
+      });
+      assert.equal(response.status, 400, image);
+      assert.match(((await response.json()) as { detail: string }).detail, /image: must be an image reference/);
+    }
+    const nul = await fetch(`${daemon.tcpUrl}/v1/apps`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await daemon.adminKey()}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "fuzz", image: SAMPLE_IMAGE, env: { A: "x\u0000y" } }),
+    });
+    assert.equal(nul.status, 400);
+    assert.match(((await nul.json()) as { detail: string }).detail, /env\.A: must not contain a NUL byte/);
+    // fetch refuses to send TRACE; node:http sends it as a client would.
+    const trace = await new Promise<{ status: number; allow: string }>((resolve, reject) => {
+      const request = http.request(`${daemon.tcpUrl}/v1/apps`, { method: "TRACE" }, (response) => {
+        response.resume();
+        resolve({ status: response.statusCode ?? 0, allow: String(response.headers.allow ?? "") });
+      });
+      request.on("error", reject);
+      request.end();
+    });
+    assert.deepEqual(
+      { status: trace.status, allowsGet: /GET/.test(trace.allow) },
+      { status: 405, allowsGet: true },
+      "a wrong method is 405, not 404",
     );
     await assertNothingLeft();
   });

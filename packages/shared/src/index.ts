@@ -2,6 +2,7 @@ export * from "./connection-errors.ts";
 export * from "./errors.ts";
 export * from "./exec-protocol.ts";
 export * from "./hostname-rules.ts";
+export * from "./image-rules.ts";
 export * from "./mount-rules.ts";
 export * from "./names.ts";
 export * from "./paths.ts";

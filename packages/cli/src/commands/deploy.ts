@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { DeployRequest, DeployResult } from "@minicloud/shared";
+import { checkImageReference } from "@minicloud/shared/image-rules";
 import { Args, Flags } from "@oclif/core";
 import { validAppName } from "../lib/app-args.ts";
 import { BaseCommand } from "../lib/base-command.ts";
@@ -81,6 +82,8 @@ export default class Deploy extends BaseCommand {
     const manifest = (await readManifest(cwd)) ?? {};
     const name = validAppName(args.app ?? manifest.app ?? path.basename(cwd));
     const image = flags.image ?? manifest.image;
+    const imageProblem = image === undefined ? undefined : checkImageReference(image);
+    if (imageProblem) throw new UsageError(`--image ${image}: ${imageProblem}`);
     const dockerfile = flags.dockerfile ?? "Dockerfile";
     if (path.isAbsolute(dockerfile) || path.normalize(dockerfile).split(path.sep)[0] === "..") {
       throw new UsageError(`--dockerfile ${dockerfile}: must be a path inside the current directory (the build context)`);

@@ -34,6 +34,7 @@ import { tenantScope } from "./scope.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 /** Build contexts and volume imports stream with limits of their own (apps/builds.ts, volumes/archive.ts). */
 const STREAMED_BODY = /^\/v1\/(apps\/[^/]+\/builds|volumes\/[^/]+\/import)$/;
 
@@ -63,6 +64,12 @@ export interface ApiDeps {
 export function createApi(deps: ApiDeps) {
   const api = new Hono<ApiEnv>();
   api.use(requestId());
+  // TRACE, CONNECT and unknown methods: the method is wrong, not the path (405, not 404).
+  api.use(async (c, next) => {
+    if (KNOWN_METHODS.has(c.req.method)) return next();
+    const error = new ApiError("method_not_allowed", `${c.req.method} is not a method this API answers; see GET /v1/openapi.json`);
+    return problemResponse(c, error, { Allow: [...KNOWN_METHODS].join(", ") });
+  });
   api.onError((error, c) => {
     const apiError = toApiError(error);
     if (apiError.code === "internal") deps.logger.error({ err: error, requestId: c.get("requestId") }, "request failed");

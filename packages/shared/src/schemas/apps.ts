@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkImageReference, IMAGE_RULE } from "../image-rules.ts";
 import { appNameSchema } from "../names.ts";
 import { cpusSchema, durationSchema, memorySchema } from "../units.ts";
 import { appDomainSchema } from "./domains.ts";
@@ -10,6 +11,12 @@ export const MAX_INSTANCES_PER_APP = 50;
 export const envKeySchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, {
   message: "env names must be letters, digits and '_', not starting with a digit",
 });
+
+/** An environment value: anything a process can be given, which excludes NUL (C strings end there). */
+export const envValueSchema = z
+  .string()
+  .max(32_768)
+  .refine((value) => !value.includes("\0"), { message: "must not contain a NUL byte" });
 
 /** `http` apps are probed over HTTP and routed by the ingress; `tcp` apps get a TCP connect check and no route. */
 export const protocolSchema = z.enum(["http", "tcp"]);
@@ -30,15 +37,14 @@ export const deployRequestSchema = z
     image: z
       .string()
       .min(1, { message: "is required" })
-      .max(255)
-      .regex(/^[a-z0-9][a-z0-9._\-/:@]*$/, { message: "must be an image reference such as minicloud/hello:latest" })
+      .refine((reference) => checkImageReference(reference) === undefined, { message: IMAGE_RULE })
       .optional(),
     port: z.number().int().min(1).max(65535).optional(),
     protocol: protocolSchema.optional(),
     count: z.number().int().min(0).max(MAX_INSTANCES_PER_APP).optional(),
     memory: memorySchema.optional(),
     cpus: cpusSchema.optional(),
-    env: z.record(envKeySchema, z.string().max(32_768)).optional(),
+    env: z.record(envKeySchema, envValueSchema).optional(),
     unsetEnv: z.array(envKeySchema).max(1000).optional(),
     command: z.array(z.string().max(4096)).min(1, { message: "must name a program" }).max(64).optional(),
     healthPath: z

@@ -15,6 +15,7 @@ import {
   ingressCaSchema,
   keyCreateSchema,
   keyListSchema,
+  NAME_PATTERN,
   problemSchema,
   quotaSchema,
   quotaUpdateSchema,
@@ -263,6 +264,21 @@ export const OPERATIONS: Operation[] = [
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 
+const STATUS_TEXT: Record<string, string> = { "200": "OK", "201": "Created", "202": "Accepted: under way; follow it with events" };
+const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: jsonSchema(problemSchema) } } });
+
+/** POSTs create (201), or answer 200 when there was nothing new to make; a detached deploy is 202. */
+function successStatuses(op: Operation): string[] {
+  if (op.method !== "post") return ["200"];
+  return op.path === "/v1/apps" ? ["200", "201", "202"] : ["200", "201"];
+}
+
+function successContent(op: Operation) {
+  if (op.stream) return { "application/x-ndjson": { schema: { type: "string" } } };
+  if (op.archive === "out") return { [ARCHIVE]: { schema: BINARY } };
+  return { "application/json": { schema: op.response ? jsonSchema(op.response) : {} } };
+}
+
 export function openApiDocument() {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
@@ -278,7 +294,7 @@ export function openApiDocument() {
       parameters.push({ name, in: "query", required: false, schema });
     }
     if (op.path.startsWith("/v1/") && !op.admin)
-      parameters.push({ name: "tenant", in: "query", required: false, schema: { type: "string" } });
+      parameters.push({ name: "tenant", in: "query", required: false, schema: { type: "string", pattern: NAME_PATTERN.source } });
     paths[op.path] ??= {};
     (paths[op.path] as Record<string, unknown>)[op.method] = {
       summary: op.summary + (op.admin ? " (admin)" : ""),
@@ -288,17 +304,17 @@ export function openApiDocument() {
       responses: {
         ...(op.websocket
           ? { "101": { description: "Switching Protocols: the WebSocket session" } }
-          : {
-              "200": {
-                description: "OK",
-                content: op.stream
-                  ? { "application/x-ndjson": { schema: { type: "string" } } }
-                  : op.archive === "out"
-                    ? { [ARCHIVE]: { schema: BINARY } }
-                    : { "application/json": { schema: op.response ? jsonSchema(op.response) : {} } },
-              },
-            }),
-        default: { description: "Problem", content: { "application/problem+json": { schema: jsonSchema(problemSchema) } } },
+          : Object.fromEntries(
+              successStatuses(op).map((status) => [status, { description: STATUS_TEXT[status], content: successContent(op) }]),
+            )),
+        ...(op.path.startsWith("/v1/")
+          ? {
+              "401": problem("Unauthorized: no key, or one that is wrong, expired or revoked"),
+              "429": problem("Rate limited: see Retry-After and the RateLimit headers"),
+            }
+          : {}),
+        ...(op.body || op.archive === "in" ? { "413": problem("The body is larger than the route accepts") } : {}),
+        default: problem("Problem"),
       },
       ...(op.path === "/healthz" ? { security: [] } : {}),
     };
