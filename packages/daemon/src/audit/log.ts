@@ -60,16 +60,21 @@ export class AuditLog extends EventEmitter<{ entry: [AuditEntry] }> {
 
   /** Every entry in order, read line by line (the file may be large). */
   async *entries(): AsyncGenerator<AuditEntry> {
+    for await (const line of this.lines()) {
+      const entry = parse(line);
+      if (entry) yield entry;
+    }
+  }
+
+  /** The log's non-empty lines in order, streamed; none when there is no log yet. */
+  private async *lines(): AsyncGenerator<string> {
     const input = createReadStream(this.file, { encoding: "utf8" });
     const missing = new Promise<void>((resolve) => input.once("error", () => resolve()));
     const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
     try {
-      for await (const line of lines) {
-        const entry = parse(line);
-        if (entry) yield entry;
-      }
+      for await (const line of lines) if (line) yield line;
     } catch {
-      await missing; // no log yet: no entries
+      await missing; // no log yet: no lines
     } finally {
       lines.close();
       input.destroy();
@@ -125,40 +130,38 @@ export class AuditLog extends EventEmitter<{ entry: [AuditEntry] }> {
     return entries;
   }
 
+  /** Walks the chain line by line (the log is never loaded whole). */
   async verify(): Promise<AuditVerify> {
-    let text = "";
-    try {
-      text = await readFile(this.file, "utf8");
-    } catch {
-      // No log yet: an empty chain.
-    }
-    const lines = text.split("\n").filter(Boolean);
+    let count = 0;
+    let failure: { at: number; reason: string } | undefined;
     let prevHash = GENESIS;
     let expectedSeq = 1;
-    for (const line of lines) {
+    for await (const line of this.lines()) {
+      count++;
+      if (failure) continue; // still counted: the answer gives the log's length
       let entry: AuditEntry;
       try {
         entry = JSON.parse(line) as AuditEntry;
       } catch {
-        return broken(lines.length, expectedSeq, "an entry is not valid JSON");
+        failure = { at: expectedSeq, reason: "an entry is not valid JSON" };
+        continue;
       }
-      if (entry.seq !== expectedSeq) return broken(lines.length, expectedSeq, `entry ${expectedSeq} is missing (found ${entry.seq})`);
-      if (entry.prevHash !== prevHash) return broken(lines.length, entry.seq, "the entry does not point at the previous entry's hash");
       const { hash, ...unsigned } = entry;
-      if (hashOf(unsigned) !== hash) return broken(lines.length, entry.seq, "the entry was modified after it was written");
-      prevHash = hash;
-      expectedSeq++;
+      if (entry.seq !== expectedSeq) failure = { at: expectedSeq, reason: `entry ${expectedSeq} is missing (found ${entry.seq})` };
+      else if (entry.prevHash !== prevHash) failure = { at: entry.seq, reason: "the entry does not point at the previous entry's hash" };
+      else if (hashOf(unsigned) !== hash) failure = { at: entry.seq, reason: "the entry was modified after it was written" };
+      else {
+        prevHash = hash;
+        expectedSeq++;
+      }
     }
+    if (failure) return broken(count, failure.at, failure.reason);
     const head = await readFile(this.headFile, "utf8").catch(() => "");
     const [headSeq, headHash] = head.trim().split(" ");
     if (headSeq && (Number(headSeq) !== expectedSeq - 1 || headHash !== prevHash)) {
-      return broken(
-        lines.length,
-        expectedSeq,
-        `the log ends at entry ${expectedSeq - 1} but entry ${headSeq} was written: entries were removed`,
-      );
+      return broken(count, expectedSeq, `the log ends at entry ${expectedSeq - 1} but entry ${headSeq} was written: entries were removed`);
     }
-    return { ok: true, entries: lines.length, brokenAt: null, reason: null };
+    return { ok: true, entries: count, brokenAt: null, reason: null };
   }
 }
 
