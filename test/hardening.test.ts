@@ -204,6 +204,45 @@ describe("hardening: slow log readers, large log reads and failed-auth floods st
     await tooMany.arrayBuffer();
   });
 
+  test("the events and audit follow streams send history, then live entries, through their bounded outboxes", async () => {
+    const admin = await daemon.adminKey();
+    const open = async (path: string, key: string) => {
+      const controller = new AbortController();
+      const response = await fetch(`${daemon.tcpUrl}${path}`, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal });
+      assert.equal(response.status, 200, path);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      let buffered = "";
+      const lines: string[] = [];
+      /** Reads until `check` holds for a line; returns that line. */
+      const until = async (check: (line: string) => boolean): Promise<string> => {
+        while (true) {
+          const found = lines.find(check);
+          if (found) return found;
+          const { done, value } = await reader.read();
+          if (done) throw new Error(`${path} ended`);
+          const parts = (buffered + Buffer.from(value).toString("utf8")).split("\n");
+          buffered = parts.pop() ?? "";
+          lines.push(...parts);
+        }
+      };
+      return { until, lines, close: () => controller.abort() };
+    };
+    const audit = await open("/v1/audit?follow=true&tail=2", admin);
+    const events = await open("/v1/events?follow=true&app=loud", acme.key);
+    await audit.until(() => audit.lines.length >= 2);
+    assert.equal(audit.lines.length, 2, "the history is the last 2 entries");
+
+    const destroyed = await fetch(`${daemon.tcpUrl}/v1/apps/loud`, { method: "DELETE", headers: { authorization: `Bearer ${acme.key}` } });
+    assert.equal(destroyed.status, 200);
+    await destroyed.arrayBuffer();
+    const event = json<{ type: string }>(await events.until((line) => line.includes('"app.destroyed"')));
+    assert.equal(event.type, "app.destroyed");
+    const entry = json<{ action: string; tenant: string }>(await audit.until((line) => line.includes('"DELETE /v1/apps/loud"')));
+    assert.equal(entry.tenant, "acme");
+    audit.close();
+    events.close();
+  });
+
   test("a flood of bad keys from one address: mostly 429, a handful of counted audit entries, valid keys still served", async () => {
     const admin = daemon.client();
     const [last] = await readAudit(admin, 1);
