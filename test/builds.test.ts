@@ -59,6 +59,39 @@ describe("builds: mc deploy in a directory with a Dockerfile, against a remote d
     assert.match(errorOf(stolen).message, /was not found/);
   });
 
+  test("a build reads only images the tenant may use: another tenant's by tag, by id prefix, via COPY --from or an ARG is refused", async () => {
+    const [acmeImage] = await imagesOf(daemon.prefix, "acme");
+    assert.ok(acmeImage, "acme has a built image (previous test)");
+    const tag = acmeImage.RepoTags?.[0] ?? "";
+    const idPrefix = acmeImage.Id.replace("sha256:", "").slice(0, 4);
+    const attempts = {
+      tag: `FROM ${tag}\nCMD ["cat", "/www/index.html"]\n`,
+      "id prefix": `FROM ${idPrefix}\nCMD ["sh"]\n`,
+      "copy --from": `FROM ${BASE_IMAGE}\nCOPY --from=${tag} /www/index.html /stolen\n`,
+      arg: `ARG BASE=${BASE_IMAGE}\nFROM \${BASE}\n`,
+    };
+    for (const [how, dockerfile] of Object.entries(attempts)) {
+      const dir = await appDir({ Dockerfile: dockerfile, "mc.toml": 'app = "thief"\n' });
+      dirs.push(dir);
+      const args = how === "arg" ? ["deploy", "--build-arg", `BASE=${tag}`, "--json"] : ["deploy", "--json"];
+      const result = await mc(args, beta.env, { cwd: dir });
+      assert.equal(result.code, 1, `${how}: ${result.stderr}`);
+      assert.equal(errorOf(result).code, "build_failed", how);
+      assert.match(errorOf(result).message, /not found among the images this tenant may use/, how);
+      assert.doesNotMatch(result.stderr, /Step 1\//, `${how}: refused before the engine started`);
+    }
+    assert.equal((await imagesOf(daemon.prefix, "beta")).length, 0, "nothing was built");
+    // Multi-stage builds on the host's images still work.
+    const ok = await appDir({
+      Dockerfile: `FROM ${BASE_IMAGE} AS build\nRUN echo staged > /tmp/out\nFROM ${BASE_IMAGE}\nCOPY --from=build /tmp/out /out\nCMD ["sleep", "3600"]\n`,
+      "mc.toml": 'app = "staged"\n',
+    });
+    dirs.push(ok);
+    const built = await mc(["deploy", "--json"], beta.env, { cwd: ok });
+    assert.equal(built.code, 0, built.stderr);
+    assert.equal((await mc(["destroy", "staged", "--yes"], beta.env)).code, 0);
+  });
+
   test("a Dockerfile that fails reports the failing step, exits 1 and leaves nothing behind", async () => {
     const dir = await appDir({ Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo about to fail && exit 3\n` });
     dirs.push(dir);

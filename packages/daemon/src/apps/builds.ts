@@ -1,8 +1,11 @@
 import { type Readable, Transform } from "node:stream";
-import { ApiError, type BuildQuery } from "@minicloud/shared";
+import { ApiError, type BuildQuery, checkImageReference } from "@minicloud/shared";
 import type { Logger } from "pino";
 import { LineOutbox } from "../common/line-outbox.ts";
 import { BuildFailedError, type Runtime } from "../runtime/runtime.ts";
+import { spoolContext } from "./build-context.ts";
+import { dockerfileSources } from "./dockerfile-sources.ts";
+import { usableImage } from "./image-access.ts";
 
 /** Largest build context accepted. */
 export const MAX_BUILD_CONTEXT_BYTES = 256 * 1024 * 1024;
@@ -29,20 +32,22 @@ export class Builds {
     this.logger = logger;
   }
 
-  build(tenant: string, app: string, context: Readable, options: BuildQuery = {}): Readable {
-    const tag = `${this.prefix}-images/${tenant}/${app}:${Date.now().toString(36)}`;
-    // Output a slow reader has no room for is dropped with a counted line; the result always goes.
-    const out = new LineOutbox({
-      overflow: {
-        drop: (count) => JSON.stringify({ stream: `[minicloud] ${count} lines of build output dropped: the reader is too slow` }),
-      },
-    });
-    const write = (line: BuildLine) => out.offer(JSON.stringify(line), !("stream" in line));
-    const limited = context.pipe(byteLimit(MAX_BUILD_CONTEXT_BYTES));
-    context.on("error", (error) => limited.destroy(error));
-    this.runtime
-      .buildImage(
-        limited,
+  /**
+   * The context is spooled and its Dockerfile read first: every image it builds on (FROM, COPY
+   * --from) must be one the tenant may run, by name — never another tenant's, never an id prefix.
+   */
+  private async checkedBuild(
+    tenant: string,
+    tag: string,
+    context: Readable,
+    options: BuildQuery,
+    onOutput: (line: string) => void,
+  ): Promise<void> {
+    const spooled = await spoolContext(context, options.dockerfile ?? "Dockerfile", MAX_BUILD_CONTEXT_BYTES);
+    try {
+      if (spooled.dockerfile !== undefined) await this.checkSources(tenant, spooled.dockerfile, options.buildArgs ?? {});
+      await this.runtime.buildImage(
+        spooled.open(),
         {
           tag,
           tenant,
@@ -52,8 +57,35 @@ export class Builds {
           noCache: options.noCache === "true",
           buildArgs: options.buildArgs ?? {},
         },
-        (text) => write({ stream: text }),
-      )
+        onOutput,
+      );
+    } finally {
+      await spooled.remove();
+    }
+  }
+
+  private async checkSources(tenant: string, dockerfile: string, buildArgs: Record<string, string>): Promise<void> {
+    const { images, problem } = dockerfileSources(dockerfile, buildArgs);
+    if (problem) throw new BuildFailedError(`${problem}: the images a build uses must be known before it starts`);
+    for (const image of images) {
+      if (checkImageReference(image) || !(await usableImage(this.runtime, tenant, image))) {
+        throw new BuildFailedError(
+          `the Dockerfile builds on ${image}, which was not found among the images this tenant may use (its own builds and the host's images)`,
+        );
+      }
+    }
+  }
+
+  build(tenant: string, app: string, context: Readable, options: BuildQuery = {}): Readable {
+    const tag = `${this.prefix}-images/${tenant}/${app}:${Date.now().toString(36)}`;
+    // Output a slow reader has no room for is dropped with a counted line; the result always goes.
+    const out = new LineOutbox({
+      overflow: {
+        drop: (count) => JSON.stringify({ stream: `[minicloud] ${count} lines of build output dropped: the reader is too slow` }),
+      },
+    });
+    const write = (line: BuildLine) => out.offer(JSON.stringify(line), !("stream" in line));
+    this.checkedBuild(tenant, tag, context, options, (text) => write({ stream: text }))
       .then(
         () => write({ image: tag }),
         (error: Error) => {
@@ -66,16 +98,4 @@ export class Builds {
       .finally(() => out.finish());
     return out;
   }
-}
-
-function byteLimit(max: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length;
-      if (seen > max)
-        callback(new ApiError("payload_too_large", `the build context is larger than ${max / 1024 / 1024} MiB — add a .dockerignore`));
-      else callback(null, chunk);
-    },
-  });
 }

@@ -7,6 +7,7 @@ import { assertWithinQuota, NOTHING, resourcesOf, usageOf } from "../quota/usage
 import { ImageNotFoundError, type Runtime } from "../runtime/runtime.ts";
 import type { AppRecord, InstanceRecord, ReleaseRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
+import { usableImage } from "./image-access.ts";
 import type { Instances } from "./instances.ts";
 import type { AppNetworking } from "./networking-port.ts";
 import { assertIdle, findApp, isServing, releaseRecord, requireAnyApp, requireIdleApp } from "./records.ts";
@@ -51,9 +52,9 @@ export class Deployer {
     let spec = requested;
     const { runtime, events } = this.deps;
     const watch = new Stopwatch();
-    const image = await runtime.inspectImage(spec.image);
-    // Another tenant's built image is answered exactly like a missing one, so names do not leak.
-    if (!image || (image.tenant !== null && image.tenant !== tenant)) throw imageMissing(spec.image);
+    // Another tenant's image is answered exactly like a missing one, so names do not leak.
+    const image = await usableImage(runtime, tenant, spec.image);
+    if (!image) throw imageMissing(spec.image);
     watch.lap("image");
     // No port anywhere else: the image's EXPOSE (its Dockerfile's) says where it listens.
     const exposed = image.exposedPorts[0];

@@ -83,7 +83,11 @@ export class DockerRuntime implements Runtime {
       const exposedPorts = Object.keys(info.Config?.ExposedPorts ?? {})
         .flatMap((key) => (/^(\d+)(\/tcp)?$/.exec(key) ? [Number.parseInt(key, 10)] : []))
         .sort((a, b) => a - b);
-      return { tenant: labels[LABEL.prefix] === this.prefix ? (labels[LABEL.tenant] ?? null) : null, exposedPorts };
+      return {
+        tenant: labels[LABEL.prefix] === this.prefix ? (labels[LABEL.tenant] ?? null) : null,
+        exposedPorts,
+        names: [...(info.RepoTags ?? []), ...(info.RepoDigests ?? [])],
+      };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw engineError(error);

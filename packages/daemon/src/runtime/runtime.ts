@@ -156,6 +156,8 @@ export class EngineUnavailableError extends Error {
 export interface ImageInfo {
   tenant: string | null;
   exposedPorts: number[];
+  /** The names it has (tags and digests, e.g. "minicloud/hello:latest"): how a reference may reach it. */
+  names: string[];
 }
 
 export interface BuildOptions {
