@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readdir, readFile, readlink } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { TestDaemon } from "./harness/daemon.ts";
+import { docker } from "./harness/docker.ts";
 import { eventually } from "./harness/http.ts";
 import { json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE } from "./harness/paths.ts";
@@ -65,21 +68,55 @@ async function peakRss(pid: number, until: Promise<unknown>): Promise<number> {
  * Opens a request on a raw socket and returns once the response head arrived; the caller decides
  * whether to read on (socket.resume()) or to stop reading (socket.pause()), as a stalled client would.
  */
-function rawRequest(port: number, path: string, key: string): Promise<{ socket: net.Socket; head: string }> {
+function rawRequest(
+  port: number,
+  path: string,
+  key: string,
+  body?: { type: string; bytes: Buffer },
+): Promise<{ socket: net.Socket; head: string; early: Buffer }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1");
-    let received = "";
+    let received = Buffer.alloc(0);
     socket.once("error", reject);
     socket.on("data", function onData(chunk: Buffer) {
-      received += chunk.toString("latin1");
+      received = Buffer.concat([received, chunk]);
       const end = received.indexOf("\r\n\r\n");
       if (end === -1) return;
       socket.off("data", onData);
       socket.pause();
-      resolve({ socket, head: received.slice(0, end) });
+      resolve({ socket, head: received.subarray(0, end).toString("latin1"), early: received.subarray(end + 4) });
     });
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nConnection: close\r\n\r\n`);
+    const method = body ? "POST" : "GET";
+    const headers = body ? `Content-Type: ${body.type}\r\nContent-Length: ${body.bytes.length}\r\n` : "";
+    socket.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\n${headers}Connection: close\r\n\r\n`);
+    if (body) socket.write(body.bytes);
   });
+}
+
+/** The payload of a chunked HTTP/1.1 body. */
+function dechunk(raw: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset < raw.length) {
+    const lineEnd = raw.indexOf("\r\n", offset);
+    const size = Number.parseInt(raw.subarray(offset, lineEnd).toString("latin1"), 16);
+    if (!(size > 0)) break;
+    parts.push(raw.subarray(lineEnd + 2, lineEnd + 2 + size));
+    offset = lineEnd + 2 + size + 2;
+  }
+  return Buffer.concat(parts);
+}
+
+/** A build context: a tar holding just this Dockerfile. */
+async function contextOf(dockerfile: string): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "hardening-build-"));
+  try {
+    await writeFile(path.join(dir, "Dockerfile"), dockerfile);
+    const { stdout } = await run("tar", ["-C", dir, "-cf", "-", "Dockerfile"], { encoding: "buffer", maxBuffer: 1024 * 1024 });
+    return stdout;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 describe("hardening: slow log readers, large log reads and failed-auth floods stay bounded", () => {
@@ -138,6 +175,44 @@ describe("hardening: slow log readers, large log reads and failed-auth floods st
     const client = acme.client();
     await client.apps.destroy("chatty");
     await client.close();
+  });
+
+  test("a build whose reader stops reading holds mcd's memory bounded; the reader later gets a counted drop line and the result", async (t) => {
+    // About 150 MB of output from one RUN step, as fast as the engine passes it on.
+    const context = await contextOf(`FROM ${BASE_IMAGE}\nRUN yes ${LINE} | head -n 750000\n`);
+    const pid = daemon.pid;
+    const start = await rssBytes(pid);
+    const { socket, head, early } = await rawRequest(daemon.port, "/v1/apps/noisy/builds", acme.key, {
+      type: "application/x-tar",
+      bytes: context,
+    });
+    assert.match(head, /^HTTP\/1\.1 200/);
+    // Not reading, until the daemon has sent the build its last line: mcd's memory is sampled all along.
+    const body: Buffer[] = [early];
+    const finished = eventually(
+      async () => {
+        const images = await docker.listImages({ filters: { reference: [`${daemon.prefix}-images/acme/noisy`] } });
+        return images.length;
+      },
+      (count) => count > 0,
+      300_000,
+    );
+    const peak = await peakRss(pid, finished);
+    t.diagnostic(`RSS ${Math.round(start / MB)} MB → peak ${Math.round(peak / MB)} MB behind a stalled build reader`);
+    assert.ok((await finished) > 0, "the build finished");
+    assert.ok(peak - start < 60 * MB, `mcd grew by ${Math.round((peak - start) / MB)} MB behind a stalled build reader (bound: 60 MB)`);
+
+    socket.on("data", (chunk: Buffer) => body.push(chunk));
+    socket.resume();
+    await new Promise((resolve) => socket.once("close", resolve));
+    const lines = dechunk(Buffer.concat(body))
+      .toString("utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => json<{ stream?: string; image?: string; error?: string }>(l));
+    assert.ok(lines.at(-1)?.image, `the build's result comes last: ${JSON.stringify(lines.at(-1))}`);
+    const dropped = lines.filter((l) => /^\[minicloud\] \d+ lines of build output dropped/.test(l.stream ?? ""));
+    assert.ok(dropped.length > 0, "the lines the reader had no room for are counted in a visible line");
   });
 
   test("non-follow reads of an app with ~60 MB of logs stream from the engine: memory stays bounded and reads are capped", async (t) => {
