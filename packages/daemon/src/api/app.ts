@@ -25,7 +25,7 @@ import { accountRoutes } from "./routes/account.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { domainRoutes } from "./routes/domains.ts";
 import { eventRoutes } from "./routes/events.ts";
-import { openApiRoute } from "./routes/openapi.ts";
+import { methodsFor, openApiRoute } from "./routes/openapi.ts";
 import { secretRoutes } from "./routes/secrets.ts";
 import { healthRoute, settingsRoute, systemRoutes } from "./routes/system.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
@@ -75,7 +75,15 @@ export function createApi(deps: ApiDeps) {
     if (apiError.code === "internal") deps.logger.error({ err: error, requestId: c.get("requestId") }, "request failed");
     return problemResponse(c, apiError);
   });
-  api.notFound((c) => problemResponse(c, new ApiError("not_found", `no route ${c.req.method} ${c.req.path} — see GET /v1/openapi.json`)));
+  api.notFound((c) => {
+    // A path the API has, asked with a method it does not answer there: 405 naming the ones it does.
+    const allowed = methodsFor(c.req.path);
+    if (allowed.length > 0) {
+      const error = new ApiError("method_not_allowed", `${c.req.path} answers ${allowed.join(", ")}, not ${c.req.method}`);
+      return problemResponse(c, error, { Allow: allowed.join(", ") });
+    }
+    return problemResponse(c, new ApiError("not_found", `no route ${c.req.method} ${c.req.path} — see GET /v1/openapi.json`));
+  });
 
   api.route("/", healthRoute(deps.runtime, deps.networking));
   api.route("/", openApiRoute());

@@ -262,6 +262,19 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/v1/audit/verify", summary: "Verify the audit hash chain", response: auditVerifySchema, admin: true },
 ];
 
+/**
+ * The methods the API answers on a path, from the route table (`/v1/apps/web` matches
+ * `/v1/apps/{name}`); empty when no route has that path.
+ */
+export function methodsFor(path: string): string[] {
+  const methods = new Set<string>();
+  for (const op of OPERATIONS) {
+    const pattern = new RegExp(`^${op.path.replace(/\{\w+\}/g, "[^/]+")}$`);
+    if (pattern.test(path)) methods.add(op.method.toUpperCase());
+  }
+  return [...methods];
+}
+
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 
 const STATUS_TEXT: Record<string, string> = { "200": "OK", "201": "Created", "202": "Accepted: under way; follow it with events" };
