@@ -149,6 +149,15 @@ describe("bad input: one clear message, a non-zero exit, nothing left behind", (
       { status: 405, allowsGet: true },
       "a wrong method is 405, not 404",
     );
+    const put = await fetch(`${daemon.tcpUrl}/v1/events`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${await daemon.adminKey()}` },
+    });
+    assert.deepEqual(
+      { status: put.status, allow: put.headers.get("allow") },
+      { status: 405, allow: "GET" },
+      "a path the API has, with a method it does not answer there",
+    );
     await assertNothingLeft();
   });
 
