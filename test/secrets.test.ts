@@ -294,6 +294,7 @@ describe("secrets: sealed at rest, versioned with releases, never shown", () => 
     const deployed = await inDir(["deploy"]);
     assert.equal(deployed.code, 0, deployed.stderr);
     assert.deepEqual(json<{ secretKeys: string[] }>(deployed.stdout).secretKeys, ["DATABASE_URL", "REDIS_URL"]);
+    await expectRefused(["secrets", "unset", "needs", "REDIS_URL"], undefined, 2, /needs requires REDIS_URL/);
     await ok(["apps", "destroy", "needs", "--yes"]);
     await expectRefused(["secrets", "list", "needs"], undefined, 1, /not found/);
   });
@@ -422,6 +423,17 @@ describe("secrets: sealed at rest, versioned with releases, never shown", () => 
     assert.equal(await printedHash("vault"), sha256(SECOND));
   });
 
+  test("a secrets change does not start a stopped app; its next deploy takes the set", async () => {
+    await ok(["stop", "vault"]);
+    const result = await ok<ChangeJson>(["secrets", "set", "vault", "LATER=1"]);
+    assert.equal(result.deploy, null);
+    assert.equal(result.secrets.find((s) => s.name === "LATER")?.deployed, false);
+    assert.equal((await ok<{ desired: string }>(["status", "vault"])).desired, "stopped");
+    await ok(["start", "vault"]);
+    const deployed = await ok<{ secretKeys: string[]; desired: string }>(["deploy", "vault", "--image", BASE_IMAGE]);
+    assert.ok(deployed.secretKeys.includes("LATER"));
+  });
+
   test("no value anywhere: data dir (state, logs, events, audit), every mc output, the API's views", async () => {
     const seen: string[] = [...outputs];
     for (const command of [
@@ -434,6 +446,15 @@ describe("secrets: sealed at rest, versioned with releases, never shown", () => 
     ]) {
       const result = await run([...command, "--json"]);
       assert.equal(result.code, 0, `${command.join(" ")}: ${result.stderr}`);
+    }
+    // The API's own answers too, including the single-instance view (what the engine reports of a container).
+    const client = daemon.client();
+    try {
+      const app = await client.apps.get("vault");
+      seen.push(JSON.stringify(app));
+      for (const instance of app.instances) seen.push(JSON.stringify(await client.transport.json("GET", `/v1/instances/${instance.id}`)));
+    } finally {
+      await client.close();
     }
     seen.push(...outputs);
     const files = await filesUnder(daemon.dir);

@@ -89,5 +89,5 @@ export function describeSecretsChange(result: SecretsChangeResult, stage: boolea
   if (result.deploy) return `${chalk.green("✔")} ${what}; release ${result.deploy.release} deployed with them`;
   return stage
     ? `${chalk.green("✔")} ${what} staged; the next \`mc deploy ${result.app}\` takes ${result.changed.length > 1 ? "them" : "it"}`
-    : `${chalk.green("✔")} ${what} stored; ${result.app} has no release yet — its first deploy takes them`;
+    : `${chalk.green("✔")} ${what} stored; ${result.app} is stopped or not deployed yet — its next deploy takes them`;
 }

@@ -61,3 +61,17 @@ test("volumes are kept by a redeploy that does not name them, and an empty list 
   assert.deepEqual(specChanges(running, withVolume), [{ field: "volumes", from: null, to: "data:/data" }]);
   assert.deepEqual(resolveSpec({ name: "web", volumes: [] }, withVolume).volumes, []);
 });
+
+test("secrets change by name only: added, changed (a new value version), removed; required names are kept", () => {
+  const before = { ...running, secrets: { version: 2, values: { A: 1, B: 2 } } };
+  const after = { ...running, secrets: { version: 5, values: { B: 5, C: 5 } } };
+  assert.deepEqual(specChanges(before, after), [
+    { field: "secret.A", from: "(set)", to: null },
+    { field: "secret.B", from: "(set)", to: "(changed)" },
+    { field: "secret.C", from: null, to: "(set)" },
+  ]);
+  assert.deepEqual(specChanges(before, { ...before, secrets: { version: 3, values: { A: 1, B: 2 } } }), [], "same values: no change");
+  const required = resolveSpec({ name: "web", requiredSecrets: ["A"] }, before);
+  assert.deepEqual(resolveSpec({ name: "web", image: "web:2" }, required).requiredSecrets, ["A"]);
+  assert.deepEqual(resolveSpec({ name: "web" }, before).secrets, before.secrets, "the running set, until the deploy attaches the latest");
+});

@@ -77,6 +77,13 @@ export class SecretService {
     const set = change.set ?? {};
     const both = unset.filter((name) => name in set);
     if (both.length > 0) throw new ApiError("invalid_input", `${both.join(", ")}: both set and unset in one change`);
+    const required = unset.filter((name) => running?.spec.requiredSecrets?.includes(name));
+    if (required.length > 0) {
+      throw new ApiError(
+        "invalid_input",
+        `${app} requires ${required.join(", ")} (mc.toml \`secrets\`): set a new value instead, or drop it from mc.toml and deploy first`,
+      );
+    }
     await sealed.ensureTenant(tenant);
     // Checked and sealed before the state is touched: a refused change leaves nothing behind.
     const changed = await store.update((state) => {
@@ -128,7 +135,8 @@ export class SecretService {
       collect(record, findApp(state, tenant, app));
       return changedNames;
     });
-    const deployable = running && running.release > 0 && !change.stage && changed.length > 0;
+    // A stopped app is not started by a secrets change: its next deploy takes the set.
+    const deployable = running && running.release > 0 && running.desired === "running" && !change.stage && changed.length > 0;
     let deploy: DeployResult | null = null;
     if (deployable) {
       try {
