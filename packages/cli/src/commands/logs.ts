@@ -1,4 +1,4 @@
-import { durationSchema } from "@minicloud/shared";
+import { durationSchema, MAX_LOG_LINES } from "@minicloud/shared";
 import { Flags } from "@oclif/core";
 import { appArg, validAppName } from "../lib/app-args.ts";
 import { BaseCommand } from "../lib/base-command.ts";
@@ -24,7 +24,12 @@ export default class Logs extends BaseCommand {
   static override args = { app: appArg };
   static override flags = {
     follow: Flags.boolean({ char: "f", description: "keep streaming new lines" }),
-    tail: Flags.integer({ char: "n", description: "only the last N lines of each instance", min: 0 }),
+    tail: Flags.integer({
+      char: "n",
+      description: `only the last N lines of each instance (at most ${MAX_LOG_LINES}; without -n, -f or --since: the newest ${MAX_LOG_LINES})`,
+      min: 0,
+      max: MAX_LOG_LINES,
+    }),
     since: Flags.string({ description: "only lines newer than this, e.g. 30s, 10m, 2h, 1d" }),
   };
 

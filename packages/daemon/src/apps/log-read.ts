@@ -1,12 +1,13 @@
 import { Readable } from "node:stream";
+import { MAX_LOG_LINES } from "@minicloud/shared";
 import type { LogLine, LogOptions, Runtime } from "../runtime/runtime.ts";
 import { type InstanceRef, timeKey } from "./log-follow.ts";
 
 /**
  * Lines read per instance by `GET …/logs` without `tail` or `since`: the newest ones. A read that
- * names `tail` (at most 100,000 by the schema) or `since` gets what it asked for, streamed.
+ * names `tail` (at most as many, by the schema) or `since` gets what it asked for, streamed.
  */
-export const DEFAULT_LOG_LINES = 100_000;
+const DEFAULT_LOG_LINES = MAX_LOG_LINES;
 
 const BATCH_BYTES = 16 * 1024;
 

@@ -226,10 +226,13 @@ export type BuildQuery = z.output<typeof buildQuerySchema>;
 export const appListSchema = z.object({ apps: z.array(appSchema) });
 export type AppList = z.infer<typeof appListSchema>;
 
+/** The most lines a log read returns per instance: `tail`'s limit, and a read's without `tail` or `since`. */
+export const MAX_LOG_LINES = 100_000;
+
 export const logsQuerySchema = z
   .object({
     follow: z.enum(["true", "false"]).default("false"),
-    tail: z.coerce.number().int().min(0).max(100_000).optional(),
+    tail: z.coerce.number().int().min(0).max(MAX_LOG_LINES).optional(),
     since: durationSchema.optional(),
   })
   .strict();
