@@ -5,7 +5,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ApiError, type DeployRequest } from "@minicloud/shared";
+import { ApiError, appSchema, type DeployRequest, secretListSchema, secretsChangeResultSchema } from "@minicloud/shared";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf, docker } from "./harness/docker.ts";
 import { curl, eventually } from "./harness/http.ts";
@@ -127,6 +127,8 @@ describe("secrets: sealed at rest, versioned with releases, never shown", () => 
 
   test("set from stdin is a new release; the app sees the value (its hash), the API only names it", async () => {
     const result = await ok<ChangeJson>(["secrets", "set", "vault", "API_KEY=-"], FIRST);
+    // The answers match the shared schemas (strictly: the contract the client types them by).
+    assert.ok(secretsChangeResultSchema.strict().safeParse(result).success, JSON.stringify(result));
     assert.deepEqual(result.changed, ["API_KEY"]);
     assert.equal(result.deploy?.release, 2);
     assert.deepEqual(result.deploy?.secretKeys, ["API_KEY"]);
@@ -137,6 +139,8 @@ describe("secrets: sealed at rest, versioned with releases, never shown", () => 
     );
     assert.equal(await printedHash("vault"), sha256(FIRST));
     const list = await ok<SecretListJson>(["secrets", "list", "vault"]);
+    assert.ok(secretListSchema.strict().safeParse(list).success, JSON.stringify(list));
+    assert.ok(appSchema.safeParse(await ok(["status", "vault"])).success, "the app view with secretKeys");
     assert.equal(list.secrets.length, 1);
     assert.equal(list.secrets[0]?.name, "API_KEY");
     assert.equal(list.secrets[0]?.deployed, true);
