@@ -1,4 +1,4 @@
-import { type Readable, Transform } from "node:stream";
+import type { Readable } from "node:stream";
 import { ApiError, type BuildQuery, checkImageReference } from "@minicloud/shared";
 import type { Logger } from "pino";
 import { LineOutbox } from "../common/line-outbox.ts";
