@@ -170,8 +170,11 @@ describe("volumes: sizes that hold, snapshots, restore, export and import, sched
     assert.match(errorOf(over).message, /storage in tenant beta: volumes and snapshots hold 64m, this needs 64m more, the limit is 100m/);
     const extend = await mc(["volumes", "extend", "a", "--size", "128m", "--json"], beta.env);
     assert.equal(errorOf(extend).code, "quota_exceeded");
-    const quota = json<{ usage: { storage: number } }>((await mc(["quota", "--json"], beta.env)).stdout);
-    assert.equal(quota.usage.storage, 64 * 1024 ** 2);
+    const quota = json<{ usage: { storage: number; volumes: number; snapshots: number } }>(
+      (await mc(["quota", "--json"], beta.env)).stdout,
+    );
+    assert.deepEqual(quota.usage, { ...quota.usage, storage: 64 * 1024 ** 2, volumes: 64 * 1024 ** 2, snapshots: 0 });
+    assert.match((await mc(["quota"], beta.env)).stdout, /volumes\s+64M[\s\S]*snapshots\s+0B/, "mc quota shows both parts");
     assert.equal((await mc(["volumes", "delete", "a", "--yes"], beta.env)).code, 0);
     assert.equal(json<{ usage: { storage: number } }>((await mc(["quota", "--json"], beta.env)).stdout).usage.storage, 0);
   });

@@ -16,6 +16,12 @@ export function renderQuota(limits: QuotaLimits, usage: QuotaUsage): string {
       ["cpus", usage.cpus, limits.maxCpus, bar(usage.cpus, limits.maxCpus)],
       ["memory", formatMemory(usage.memory), formatMemory(limits.maxMemory), bar(usage.memory, limits.maxMemory)],
       ["storage", formatMemory(usage.storage), formatMemory(limits.maxStorage), bar(usage.storage, limits.maxStorage)],
+      ...(usage.volumes === undefined || usage.snapshots === undefined
+        ? []
+        : [
+            ["  volumes", formatMemory(usage.volumes), "", chalk.dim("their full sizes, reserved when created")],
+            ["  snapshots", formatMemory(usage.snapshots), "", chalk.dim("compressed bytes")],
+          ]),
     ],
   );
 }

@@ -24,6 +24,8 @@ export function usageOf(state: Readonly<State>, tenant: string, exclude?: string
   }
   usage.cpus = Math.round(usage.cpus * 100) / 100;
   usage.storage = storageOf(state, tenant);
+  usage.snapshots = snapshotBytesOf(state, tenant);
+  usage.volumes = usage.storage - usage.snapshots;
   return usage;
 }
 
@@ -35,6 +37,12 @@ export function storageOf(state: Readonly<State>, tenant: string, excludeVolume?
     for (const snapshot of volume.snapshots) bytes += snapshot.bytes;
     if (volume.name !== excludeVolume) bytes += volume.size;
   }
+  return bytes;
+}
+
+function snapshotBytesOf(state: Readonly<State>, tenant: string): number {
+  let bytes = 0;
+  for (const volume of state.volumes) if (volume.tenant === tenant) for (const snapshot of volume.snapshots) bytes += snapshot.bytes;
   return bytes;
 }
 

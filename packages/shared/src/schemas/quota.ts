@@ -20,7 +20,11 @@ export const quotaUsageSchema = z.object({
   instances: z.number(),
   cpus: z.number(),
   memory: z.number(),
+  /** Volume sizes plus snapshot bytes: what the storage limit counts. */
   storage: z.number(),
+  /** The two parts of `storage`. */
+  volumes: z.number().optional(),
+  snapshots: z.number().optional(),
 });
 export type QuotaUsage = z.infer<typeof quotaUsageSchema>;
 
