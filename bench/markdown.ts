@@ -40,7 +40,10 @@ const lines = [
         r.baseline ? `${r.baseline.median} ${r.unit}` : "-",
         r.ratio ?? "-",
         r.goal,
-      ].join(" | "),
+      ]
+        // A pipe inside a cell (a shell pipeline in a baseline's name) would end the cell.
+        .map((cell) => String(cell).replaceAll("|", "\\|"))
+        .join(" | "),
     )
     .map((row) => `| ${row} |`),
 ];
