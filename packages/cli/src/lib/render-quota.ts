@@ -22,6 +22,12 @@ export function renderQuota(limits: QuotaLimits, usage: QuotaUsage): string {
             ["  volumes", formatMemory(usage.volumes), "", chalk.dim("their full sizes, reserved when created")],
             ["  snapshots", formatMemory(usage.snapshots), "", chalk.dim("compressed bytes")],
           ]),
+      ...(usage.writableLayers
+        ? [["  writable layers", formatMemory(usage.writableLayers), "", chalk.dim("written into --writable-rootfs apps, sampled")]]
+        : []),
+      ...(usage.apps === undefined || limits.maxApps === undefined
+        ? []
+        : [["apps", usage.apps, limits.maxApps, bar(usage.apps, limits.maxApps)]]),
     ],
   );
 }

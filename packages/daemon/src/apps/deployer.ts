@@ -10,7 +10,16 @@ import type { Store } from "../store/store.ts";
 import { usableImage } from "./image-access.ts";
 import type { Instances } from "./instances.ts";
 import type { AppNetworking } from "./networking-port.ts";
-import { assertIdle, findApp, isServing, releaseRecord, requireAnyApp, requireIdleApp } from "./records.ts";
+import {
+  assertIdle,
+  findApp,
+  isServing,
+  prunedReleases,
+  RELEASE_HISTORY,
+  releaseRecord,
+  requireAnyApp,
+  requireIdleApp,
+} from "./records.ts";
 import { specChanges } from "./spec.ts";
 
 export interface DeployOptions {
@@ -30,6 +39,8 @@ export interface DeployerDeps {
   quotaOf: (tenant: string) => QuotaLimits;
   /** How long replaced instances keep running after the routes moved, for requests in flight. */
   drainMs: number;
+  /** Releases kept per app (RELEASE_HISTORY when unset). */
+  releaseHistory?: number | undefined;
   /** Tells self-healing that the next exit of a container is on purpose. */
   expectExit?: ((containerId: string) => void) | undefined;
 }
@@ -202,6 +213,7 @@ export class Deployer {
     return tenantLocks.run(tenant, async () => {
       const existing = findApp(store.state, tenant, spec.name);
       if (existing) assertIdle(existing);
+      if (!existing) this.assertAppCount(tenant);
       try {
         assertWithinQuota(tenant, this.deps.quotaOf(tenant), usageOf(store.state, tenant, spec.name), {
           app: spec.name,
@@ -253,6 +265,16 @@ export class Deployer {
     });
   }
 
+  /** Apps count whatever their count: each keeps its releases and env in state. */
+  private assertAppCount(tenant: string): void {
+    const limit = this.deps.quotaOf(tenant).maxApps;
+    const apps = this.deps.store.state.apps.filter((a) => a.tenant === tenant).length;
+    if (apps < limit) return;
+    const message = `quota exceeded for apps in tenant ${tenant}: it has ${apps} app(s), stopped ones included, the limit is ${limit} — destroy one (mc apps destroy) or ask an admin to raise it (mc tenants quota --max-apps)`;
+    this.deps.events.publish({ tenant, type: "quota.rejected", message, data: { apps, limit } });
+    throw new ApiError("quota_exceeded", message);
+  }
+
   private async stopForHandover(record: AppRecord): Promise<InstanceRecord[]> {
     for (const instance of record.instances) this.deps.expectExit?.(instance.containerId);
     await Promise.all(record.instances.map((i) => this.deps.runtime.stopInstance(i.containerId)));
@@ -283,6 +305,7 @@ export class Deployer {
     await this.finish(record, () => {
       for (const release of record.releases) if (release.status === "active") release.status = "superseded";
       record.releases.push(releaseRecord(version, spec, "active", rollbackOf, null, changes));
+      record.releases = prunedReleases(record.releases, version, this.deps.releaseHistory ?? RELEASE_HISTORY);
       record.instances = created;
       record.spec = spec;
       record.release = version;
@@ -311,6 +334,7 @@ export class Deployer {
           return;
         }
         record.releases.push(releaseRecord(version, spec, "failed", rollbackOf, reason, changes));
+        record.releases = prunedReleases(record.releases, record.release, this.deps.releaseHistory ?? RELEASE_HISTORY);
         record.operation = undefined;
       });
     });

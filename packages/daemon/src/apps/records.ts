@@ -47,3 +47,16 @@ export function releaseRecord(
 ): ReleaseRecord {
   return { version, spec, status, rollbackOf: rollbackOf ?? null, createdAt, reason, changes };
 }
+
+/** Releases kept per app unless the daemon is told otherwise (MC_RELEASE_HISTORY). */
+export const RELEASE_HISTORY = 20;
+
+/**
+ * The newest `keep` releases, and the active one whatever its age: older ones go, so state grows
+ * with apps, not with deploys. A rollback targets a kept release; their images are not removed.
+ */
+export function prunedReleases(releases: ReleaseRecord[], active: number, keep: number): ReleaseRecord[] {
+  if (releases.length <= keep) return releases;
+  const newest = new Set([...releases].sort((a, b) => b.version - a.version).slice(0, keep));
+  return releases.filter((r) => newest.has(r) || r.version === active);
+}

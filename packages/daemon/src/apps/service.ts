@@ -46,6 +46,8 @@ export interface AppServiceDeps {
   events: EventBus;
   /** How long replaced instances keep running after the routes moved. */
   drainMs?: number;
+  /** Releases kept per app (the active one always is). */
+  releaseHistory?: number;
   /** Why an instance last stopped on its own (an OOM kill, an exit code). */
   lastExitOf?: (instanceId: string) => { at: string; reason: string; outOfMemory: boolean } | undefined;
   /** Whether the daemon has given up restarting an instance for now (crash loop). */

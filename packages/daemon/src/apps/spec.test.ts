@@ -75,3 +75,15 @@ test("secrets change by name only: added, changed (a new value version), removed
   assert.deepEqual(resolveSpec({ name: "web", image: "web:2" }, required).requiredSecrets, ["A"]);
   assert.deepEqual(resolveSpec({ name: "web" }, before).secrets, before.secrets, "the running set, until the deploy attaches the latest");
 });
+
+test("an env over the per-app cap is refused with its total and the limit, counting what earlier deploys set", () => {
+  const big = "x".repeat(32_000);
+  const first: Record<string, string> = {};
+  for (let i = 0; i < 7; i++) first[`K${i}`] = big;
+  const current = resolveSpec({ name: "web", image: "web:1", env: first }, undefined);
+  assert.throws(
+    () => resolveSpec({ name: "web", env: { K7: big, K8: big } }, current),
+    (error: Error) => /environment would total 288018 bytes .*the limit is 256k/.test(error.message),
+  );
+  assert.equal(Object.keys(resolveSpec({ name: "web", env: { K7: big }, unsetEnv: ["K0"] }, current).env).length, 7);
+});

@@ -15,6 +15,7 @@ export function resolveSpec(change: DeployChange, current: AppSpec | undefined):
   }
   const env = { ...(base.env ?? {}), ...(change.env ?? {}) };
   for (const key of change.unsetEnv ?? []) delete env[key];
+  assertEnvWithinCap(change.name, env);
   const spec: AppSpec = {
     name: change.name,
     image,
@@ -34,6 +35,23 @@ export function resolveSpec(change: DeployChange, current: AppSpec | undefined):
     secrets: current?.secrets,
   };
   return withoutUndefined(spec);
+}
+
+/**
+ * Keys plus values of one app's merged env, at most (each value is capped at 32 KiB by the schema):
+ * every release keeps a copy of its spec in state, so an uncapped env bloats state for free.
+ */
+export const MAX_ENV_BYTES = 256 * 1024;
+
+function assertEnvWithinCap(app: string, env: Record<string, string>): void {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(env)) bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  if (bytes <= MAX_ENV_BYTES) return;
+  throw new ApiError(
+    "invalid_input",
+    `env: ${app}'s environment would total ${bytes} bytes (keys and values, with what earlier deploys set), the limit is ${formatBytes(MAX_ENV_BYTES)} — unset some (--unset-env) or keep large values in a volume`,
+    [{ field: "env", message: `totals ${bytes} bytes, the limit is ${MAX_ENV_BYTES}` }],
+  );
 }
 
 /** The settings that differ between two specs, in words; env values never appear, only names. */

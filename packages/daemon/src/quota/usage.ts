@@ -22,6 +22,7 @@ export function usageOf(state: Readonly<State>, tenant: string, exclude?: string
       usage[key] += Math.max(current?.[key] ?? 0, next?.[key] ?? 0);
     }
   }
+  usage.apps = state.apps.filter((a) => a.tenant === tenant).length;
   usage.cpus = Math.round(usage.cpus * 100) / 100;
   usage.storage = storageOf(state, tenant);
   usage.snapshots = snapshotBytesOf(state, tenant);

@@ -28,7 +28,8 @@ export class Store {
       throw new Error(`state.json has version ${db.data.version}; this mcd understands up to ${STATE_VERSION}: upgrade mcd`);
     }
     db.data = { ...emptyState(), ...db.data, version: STATE_VERSION };
-    for (const tenant of db.data.tenants) tenant.quota ??= { ...DEFAULT_QUOTA };
+    // A limit added later (maxApps) takes its default in tenants made before it.
+    for (const tenant of db.data.tenants) tenant.quota = { ...DEFAULT_QUOTA, ...tenant.quota };
     for (const key of db.data.keys) key.expiresAt ??= null;
     for (const app of db.data.apps) {
       app.phase ??= "ready";

@@ -6,6 +6,8 @@ export const DEFAULT_QUOTA = {
   maxCpus: 4,
   maxMemory: 4 * 1024 ** 3,
   maxStorage: 10 * 1024 ** 3,
+  /** Apps, running or not: each keeps its releases and env in state. */
+  maxApps: 50,
 } as const;
 
 export const quotaLimitsSchema = z.object({
@@ -13,6 +15,7 @@ export const quotaLimitsSchema = z.object({
   maxCpus: z.number(),
   maxMemory: z.number(),
   maxStorage: z.number(),
+  maxApps: z.number(),
 });
 export type QuotaLimits = z.infer<typeof quotaLimitsSchema>;
 
@@ -25,6 +28,10 @@ export const quotaUsageSchema = z.object({
   /** The two parts of `storage`. */
   volumes: z.number().optional(),
   snapshots: z.number().optional(),
+  /** Bytes written into writable root filesystems (--writable-rootfs), last sampled; part of `storage`. */
+  writableLayers: z.number().optional(),
+  /** Apps, whatever their count: what `maxApps` counts. */
+  apps: z.number().optional(),
 });
 export type QuotaUsage = z.infer<typeof quotaUsageSchema>;
 
@@ -47,6 +54,7 @@ export const quotaUpdateSchema = z
     maxCpus: cpuLimitSchema.optional(),
     maxMemory: sizeSchema(0, 16 * 1024 ** 4).optional(),
     maxStorage: sizeSchema(0, 64 * 1024 ** 4).optional(),
+    maxApps: z.number().int().min(0).max(10_000).optional(),
   })
   .strict();
 export type QuotaUpdate = z.input<typeof quotaUpdateSchema>;
