@@ -1,4 +1,4 @@
-import { ApiError, type DaemonSettings } from "@minicloud/shared";
+import { ApiError, checkName, type DaemonSettings } from "@minicloud/shared";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
@@ -99,6 +99,15 @@ export function createApi(deps: ApiDeps) {
     BODYLESS_METHODS.has(c.req.method) || (c.req.method === "POST" && STREAMED_BODY.test(c.req.path)) ? next() : jsonBodyLimit(c, next),
   );
   api.use("/v1/*", rateLimit(deps.rateLimit));
+  // ?tenant names a tenant on every route that takes it; a value that cannot be one is bad input
+  // everywhere, also where the caller's role makes the route ignore it.
+  api.use("/v1/*", (c, next) => {
+    const tenant = c.req.query("tenant");
+    if (tenant !== undefined && checkName(tenant)) {
+      throw new ApiError("invalid_input", `tenant: ${checkName(tenant)}`, [{ field: "tenant", message: checkName(tenant) ?? "" }]);
+    }
+    return next();
+  });
 
   const tenantOf = tenantScope(deps.tenants);
   api.route("/", systemRoutes(deps.networking));

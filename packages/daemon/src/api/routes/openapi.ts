@@ -313,7 +313,9 @@ export function openApiDocument() {
       summary: op.summary + (op.admin ? " (admin)" : ""),
       parameters,
       ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: jsonSchema(op.body) } } } } : {}),
-      ...(op.archive === "in" ? { requestBody: { required: true, content: { [ARCHIVE]: { schema: BINARY } } } } : {}),
+      ...(op.archive === "in"
+        ? { requestBody: { required: true, content: { [ARCHIVE]: { schema: BINARY }, "application/octet-stream": { schema: BINARY } } } }
+        : {}),
       responses: {
         ...(op.websocket
           ? { "101": { description: "Switching Protocols: the WebSocket session" } }
