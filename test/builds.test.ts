@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TestDaemon } from "./harness/daemon.ts";
 import { containersOf, docker } from "./harness/docker.ts";
-import { curl } from "./harness/http.ts";
+import { curl, eventually } from "./harness/http.ts";
 import { errorOf, json, mc } from "./harness/mc.ts";
-import { BASE_IMAGE } from "./harness/paths.ts";
+import { BASE_IMAGE, MC_BIN } from "./harness/paths.ts";
 import { createTenant, type TestTenant } from "./harness/tenant.ts";
 
 async function appDir(files: Record<string, string>): Promise<string> {
@@ -147,5 +148,101 @@ describe("builds: mc deploy in a directory with a Dockerfile, against a remote d
     const result = await mc(["deploy", "web"], acme.env, { cwd: dir });
     assert.equal(result.code, 2);
     assert.match(result.stderr, /mc\.toml/);
+  });
+});
+
+/** Containers on the engine whose command carries `token` (a build's RUN step: intermediate containers have no labels). */
+async function containersRunning(token: string) {
+  const all = await docker.listContainers({ all: true });
+  return all.filter((c) => c.Command.includes(token));
+}
+
+describe("builds: time limit, cancellation and the storage quota", () => {
+  let daemon: TestDaemon;
+  let acme: TestTenant;
+  const dirs: string[] = [];
+  const tokens: string[] = [];
+  before(async () => {
+    daemon = await TestDaemon.create();
+    await daemon.start();
+    acme = await createTenant(daemon, "acme");
+  });
+  after(async () => {
+    for (const token of tokens) {
+      for (const c of await containersRunning(token))
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
+    }
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    await daemon.destroy();
+  });
+
+  /** A Dockerfile whose RUN step runs for ten minutes, marked with a token to find its container by. */
+  async function sleeper(): Promise<{ dir: string; token: string }> {
+    const token = `mc-sleeper-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    const dir = await appDir({ Dockerfile: `FROM ${BASE_IMAGE}\nRUN echo ${token} && sleep 600\n` });
+    dirs.push(dir);
+    tokens.push(token);
+    return { dir, token };
+  }
+
+  test("killing the CLI mid-build stops the engine's build: the RUN step's container goes away", async () => {
+    const { dir, token } = await sleeper();
+    const child = spawn(process.execPath, [MC_BIN, "deploy", "slow", "--json"], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...acme.env },
+      cwd: dir,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const exited = new Promise((resolve) => child.once("close", resolve));
+    try {
+      const running = await eventually(
+        () => containersRunning(token),
+        (list) => list.some((c) => c.State === "running"),
+        60_000,
+      );
+      assert.ok(
+        running.some((c) => c.State === "running"),
+        "the RUN step started",
+      );
+      child.kill("SIGTERM");
+      await exited;
+      const left = await eventually(
+        () => containersRunning(token),
+        (list) => list.length === 0,
+        30_000,
+      );
+      assert.deepEqual(left, [], "the build's container is removed once its client went away");
+      assert.equal((await imagesOf(daemon.prefix, "acme")).length, 0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  test("a build over the tenant's storage quota is refused and leaves no image", async () => {
+    const small = await createTenant(daemon, "small", ["--max-storage", "3m"]);
+    const dir = await appDir({ Dockerfile: `FROM ${BASE_IMAGE}\nRUN head -c 2000000 /dev/urandom > /blob\n` });
+    dirs.push(dir);
+    const result = await mc(["deploy", "big", "--json"], small.env, { cwd: dir });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(errorOf(result).message, /storage to .*over its limit of 3/);
+    assert.equal((await imagesOf(daemon.prefix, "small")).length, 0, "the image was removed");
+    assert.equal((await mc(["status", "big"], small.env)).code, 1, "no app was created");
+  });
+
+  test("a build that runs past MC_BUILD_TIMEOUT is stopped with a message naming the limit", async () => {
+    await daemon.restart("SIGTERM", { MC_BUILD_TIMEOUT: "3" });
+    const { dir, token } = await sleeper();
+    const result = await mc(["deploy", "late", "--json"], acme.env, { cwd: dir });
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(errorOf(result).code, "build_failed");
+    assert.match(errorOf(result).message, /stopped after 3 s.*MC_BUILD_TIMEOUT/);
+    const left = await eventually(
+      () => containersRunning(token),
+      (list) => list.length === 0,
+      30_000,
+    );
+    assert.deepEqual(left, [], "the stopped build's container is removed");
   });
 });

@@ -346,6 +346,8 @@ describe("daily use: the CLI as a demanding user drives it", () => {
       (await mc(["status", "hog", "--json"], daemon.env)).stdout,
     );
     assert.equal(app.instances[0]?.lastExit?.outOfMemory, true);
+    const logs = await mc(["logs", "hog"], daemon.env);
+    assert.match(logs.stdout, /\[minicloud\] instance \w+ of hog was killed: out of memory \(limit 16m\)/, "mc logs says so too");
     assert.equal((await mc(["destroy", "hog", "--yes"], daemon.env)).code, 0);
     const early = await mc(
       ["deploy", "hog", "--image", BASE_IMAGE, "--memory", "16m", "--command", hog.replace("sleep 4", "true"), "--json"],

@@ -46,6 +46,12 @@ export interface DaemonConfig {
   rateLimitPerMinute: number;
   /** Failed authentications per client address per window before 429 (and one audit entry per window). */
   authFailures: { limit: number; windowSeconds: number };
+  /** How long one build may run before the engine's build is stopped. */
+  buildTimeoutMs: number;
+  /** Open streams (log and event follows, builds, exec and event WebSockets) per key and per tenant. */
+  streams: { perKey: number; perTenant: number };
+  /** How long the TCP listener waits for a request's headers (slow clients are cut), and an idle keep-alive. */
+  headerTimeoutMs: number;
   logLevel: string;
   /** How volume sizes hold: `loop` (an ext4 image each; root on Linux), `dir` (tracked only), `auto`. */
   volumeBackend: "auto" | "loop" | "dir";
@@ -94,6 +100,10 @@ const SETTINGS = {
   "rate-limit": { env: "MC_RATE_LIMIT", kind: "number" },
   "auth-failure-limit": { env: "MC_AUTH_FAILURE_LIMIT", kind: "number" },
   "auth-failure-window": { env: "MC_AUTH_FAILURE_WINDOW", kind: "number" },
+  "build-timeout": { env: "MC_BUILD_TIMEOUT", kind: "number" },
+  "streams-per-key": { env: "MC_STREAMS_PER_KEY", kind: "number" },
+  "streams-per-tenant": { env: "MC_STREAMS_PER_TENANT", kind: "number" },
+  "header-timeout": { env: "MC_HEADER_TIMEOUT", kind: "number" },
   "log-level": { env: "MC_LOG_LEVEL", kind: "text" },
   "volume-backend": { env: "MC_VOLUME_BACKEND", kind: "text" },
   "acme-email": { env: "MC_ACME_EMAIL", kind: "text", optional: true },
@@ -118,6 +128,10 @@ const DEFAULTS: Partial<Record<SettingKey, string>> = {
   "rate-limit": "600",
   "auth-failure-limit": "20",
   "auth-failure-window": "60",
+  "build-timeout": "900",
+  "streams-per-key": "20",
+  "streams-per-tenant": "50",
+  "header-timeout": "10",
   "log-level": "info",
   "volume-backend": "auto",
 };
@@ -212,6 +226,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     throw new ConfigError(
       `${label("auth-failure-limit")} must be a whole number of failed authentications per address, at least 1; got "${get("auth-failure-limit")}"`,
     );
+  const count = (key: SettingKey, what: string): number => {
+    const value = Number(get(key));
+    if (!Number.isInteger(value) || value < 1)
+      throw new ConfigError(`${label(key)} must be a whole number of ${what}, at least 1; got "${get(key)}"`);
+    return value;
+  };
   const logLevel = get("log-level");
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`${label("log-level")} must be one of ${LOG_LEVELS.join(", ")}; got "${logLevel}"`);
@@ -259,6 +279,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     healthTimeoutMs: seconds("health-timeout") * 1000,
     rateLimitPerMinute: rateLimit,
     authFailures: { limit: authFailureLimit, windowSeconds: seconds("auth-failure-window") },
+    buildTimeoutMs: seconds("build-timeout") * 1000,
+    streams: {
+      perKey: count("streams-per-key", "open streams per key"),
+      perTenant: count("streams-per-tenant", "open streams per tenant"),
+    },
+    headerTimeoutMs: seconds("header-timeout") * 1000,
     logLevel,
     volumeBackend: volumeBackend as DaemonConfig["volumeBackend"],
     tls: tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined,

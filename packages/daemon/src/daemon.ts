@@ -7,6 +7,7 @@ import { eventsUpgrade } from "./api/events-socket.ts";
 import { execUpgrade } from "./api/exec-socket.ts";
 import { AuthFailures } from "./api/middleware/auth-failures.ts";
 import { RateLimiter } from "./api/middleware/rate-limit.ts";
+import { StreamLimits } from "./api/stream-limits.ts";
 import { attachUpgradeRouter } from "./api/upgrade-router.ts";
 import { Builds } from "./apps/builds.ts";
 import { AppService } from "./apps/service.ts";
@@ -158,6 +159,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   // One limiter for requests and WebSocket upgrades alike.
   const rateLimiter = new RateLimiter({ limit: config.rateLimitPerMinute, windowSeconds: 60 });
   const authFailures = new AuthFailures(config.authFailures, auditLog);
+  const streamLimits = new StreamLimits(config.streams);
   const api = createApi({
     store,
     runtime,
@@ -170,8 +172,16 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     storage,
     secrets,
     events,
-    builds: new Builds(runtime, config.prefix, logger),
+    builds: new Builds({
+      runtime,
+      prefix: config.prefix,
+      timeoutMs: config.buildTimeoutMs,
+      quotaOf,
+      state: () => store.state,
+      logger,
+    }),
     rateLimit: rateLimiter,
+    streamLimits,
     authFailures,
     settings: { settings: config.settings, files: config.files },
     logger,
@@ -180,10 +190,18 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   let listeners: Listeners;
   const upgradeRouters: { close(): void }[] = [];
   try {
-    listeners = await startListeners(api.fetch, config.socket, config.listen, tls, (server, transport) => {
-      const routes = [eventsUpgrade(events), execUpgrade({ store, runtime, tenants })];
-      upgradeRouters.push(attachUpgradeRouter(server, transport, { store, auditLog, rateLimiter, authFailures, logger }, routes));
-    });
+    listeners = await startListeners(
+      api.fetch,
+      config.socket,
+      config.listen,
+      tls,
+      (server, transport) => {
+        const routes = [eventsUpgrade(events), execUpgrade({ store, runtime, tenants })];
+        const deps = { store, auditLog, rateLimiter, streamLimits, authFailures, logger };
+        upgradeRouters.push(attachUpgradeRouter(server, transport, deps, routes));
+      },
+      config.headerTimeoutMs,
+    );
   } catch (error) {
     await networking.release();
     throw error;

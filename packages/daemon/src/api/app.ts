@@ -20,6 +20,7 @@ import { audit } from "./middleware/audit.ts";
 import { auth } from "./middleware/auth.ts";
 import type { AuthFailures } from "./middleware/auth-failures.ts";
 import { type RateLimiter, type RateLimitOptions, rateLimit } from "./middleware/rate-limit.ts";
+import { streamSlots } from "./middleware/stream-slots.ts";
 import { problemResponse, toApiError } from "./problem.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { appRoutes } from "./routes/apps.ts";
@@ -31,6 +32,7 @@ import { healthRoute, settingsRoute, systemRoutes } from "./routes/system.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { volumeRoutes } from "./routes/volumes.ts";
 import { tenantScope } from "./scope.ts";
+import type { StreamLimits } from "./stream-limits.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -55,6 +57,8 @@ export interface ApiDeps {
   authFailures?: AuthFailures;
   /** Shared with the WebSocket upgrades when a limiter is given. */
   rateLimit: RateLimitOptions | RateLimiter;
+  /** Open streams per key and tenant, and the fd budget; shared with the WebSocket upgrades. */
+  streamLimits?: StreamLimits;
   /** What GET /v1/system/settings shows. */
   settings: DaemonSettings;
   logger: Logger;
@@ -99,6 +103,7 @@ export function createApi(deps: ApiDeps) {
     BODYLESS_METHODS.has(c.req.method) || (c.req.method === "POST" && STREAMED_BODY.test(c.req.path)) ? next() : jsonBodyLimit(c, next),
   );
   api.use("/v1/*", rateLimit(deps.rateLimit));
+  if (deps.streamLimits) api.use("/v1/*", streamSlots(deps.streamLimits));
   // ?tenant names a tenant on every route that takes it; a value that cannot be one is bad input
   // everywhere, also where the caller's role makes the route ignore it.
   api.use("/v1/*", (c, next) => {

@@ -12,6 +12,7 @@ import { clientAddress, principalOf } from "./middleware/auth.ts";
 import type { AuthFailures } from "./middleware/auth-failures.ts";
 import type { RateLimiter } from "./middleware/rate-limit.ts";
 import { problemOf, toApiError } from "./problem.ts";
+import type { StreamLimits } from "./stream-limits.ts";
 
 /** Client messages larger than this close the socket (stdin arrives in small frames). */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -49,6 +50,8 @@ export interface UpgradeRouterDeps {
   store: Store;
   auditLog: AuditLog;
   rateLimiter: RateLimiter;
+  /** An open session holds a stream slot of its key and tenant, like a log follow. */
+  streamLimits?: StreamLimits;
   /** Failed authentications per client address, as for requests. */
   authFailures?: AuthFailures;
   logger: Logger;
@@ -130,6 +133,7 @@ export function attachUpgradeRouter(
     };
 
     let ready: AcceptedUpgrade;
+    let release = () => {};
     try {
       if (principal.keyId) {
         const decision = deps.rateLimiter.take(principal.keyId);
@@ -138,8 +142,10 @@ export function attachUpgradeRouter(
           return refuse(socket, decision.error, url, requestId, decision.headers);
         }
       }
+      if (deps.streamLimits) release = deps.streamLimits.acquire(principal);
       ready = await route.accept(upgrade);
     } catch (error) {
+      release();
       const apiError = toApiError(error);
       if (apiError.code === "internal") deps.logger.error({ err: error, requestId }, "WebSocket upgrade failed");
       await record(apiError.status, apiError.code);
@@ -147,6 +153,7 @@ export function attachUpgradeRouter(
     }
     // The client may have given up while the route got ready.
     if (socket.destroyed) {
+      release();
       ready.abort?.();
       return;
     }
@@ -154,9 +161,13 @@ export function attachUpgradeRouter(
     // ws completes (or refuses) the handshake synchronously.
     sockets.handleUpgrade(request, socket, head, (ws) => {
       opened = true;
+      ws.once("close", release);
       ready.open(ws);
     });
-    if (!opened) ready.abort?.();
+    if (!opened) {
+      release();
+      ready.abort?.();
+    }
     await record(opened ? 101 : 400, opened ? null : "invalid_input");
   }
 

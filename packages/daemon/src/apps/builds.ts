@@ -1,8 +1,10 @@
 import type { Readable } from "node:stream";
-import { ApiError, type BuildQuery, checkImageReference } from "@minicloud/shared";
+import { ApiError, type BuildQuery, checkImageReference, formatBytes, type QuotaLimits } from "@minicloud/shared";
 import type { Logger } from "pino";
 import { LineOutbox } from "../common/line-outbox.ts";
+import { storageOf } from "../quota/usage.ts";
 import { BuildFailedError, type Runtime } from "../runtime/runtime.ts";
+import type { State } from "../store/schema.ts";
 import { spoolContext } from "./build-context.ts";
 import { dockerfileSources } from "./dockerfile-sources.ts";
 import { usableImage } from "./image-access.ts";
@@ -21,15 +23,28 @@ export type BuildLine = { stream: string } | { image: string } | { error: string
  * (`<prefix>-images/<tenant>/<app>:<time>`, labelled with the tenant so no other tenant may run it).
  * The output is streamed line by line as it happens.
  */
+export interface BuildsDeps {
+  runtime: Runtime;
+  prefix: string;
+  /** How long one build may run (MC_BUILD_TIMEOUT). */
+  timeoutMs: number;
+  /** The tenant's limits and state: a built image counts against its storage. */
+  quotaOf: (tenant: string) => QuotaLimits;
+  state: () => Readonly<State>;
+  logger: Logger;
+}
+
 export class Builds {
   private readonly runtime: Runtime;
   private readonly prefix: string;
   private readonly logger: Logger;
+  private readonly deps: BuildsDeps;
 
-  constructor(runtime: Runtime, prefix: string, logger: Logger) {
-    this.runtime = runtime;
-    this.prefix = prefix;
-    this.logger = logger;
+  constructor(deps: BuildsDeps) {
+    this.deps = deps;
+    this.runtime = deps.runtime;
+    this.prefix = deps.prefix;
+    this.logger = deps.logger;
   }
 
   /**
@@ -42,10 +57,12 @@ export class Builds {
     context: Readable,
     options: BuildQuery,
     onOutput: (line: string) => void,
+    signal: AbortSignal,
   ): Promise<void> {
     const spooled = await spoolContext(context, options.dockerfile ?? "Dockerfile", MAX_BUILD_CONTEXT_BYTES);
     try {
       if (spooled.dockerfile !== undefined) await this.checkSources(tenant, spooled.dockerfile, options.buildArgs ?? {});
+      signal.throwIfAborted();
       await this.runtime.buildImage(
         spooled.open(),
         {
@@ -56,12 +73,30 @@ export class Builds {
           dockerfile: options.dockerfile,
           noCache: options.noCache === "true",
           buildArgs: options.buildArgs ?? {},
+          signal,
         },
         onOutput,
       );
     } finally {
       await spooled.remove();
     }
+    await this.checkStorage(tenant, tag);
+  }
+
+  /**
+   * A built image counts against the tenant's storage: the volumes and snapshots it holds plus its
+   * images on the engine (this one included). Over the limit, the new image is removed.
+   */
+  private async checkStorage(tenant: string, tag: string): Promise<void> {
+    const limit = this.deps.quotaOf(tenant).maxStorage;
+    const images = await this.runtime.tenantImageBytes(tenant);
+    const volumes = storageOf(this.deps.state(), tenant);
+    if (volumes + images <= limit) return;
+    await this.runtime.removeImage(tag);
+    throw new ApiError(
+      "quota_exceeded",
+      `the built image would bring tenant ${tenant}'s storage to ${formatBytes(volumes + images)} (volumes and snapshots ${formatBytes(volumes)}, images ${formatBytes(images)}), over its limit of ${formatBytes(limit)}; the image was removed — free storage or ask for a larger quota`,
+    );
   }
 
   private async checkSources(tenant: string, dockerfile: string, buildArgs: Record<string, string>): Promise<void> {
@@ -85,17 +120,37 @@ export class Builds {
       },
     });
     const write = (line: BuildLine) => out.offer(JSON.stringify(line), !("stream" in line));
-    this.checkedBuild(tenant, tag, context, options, (text) => write({ stream: text }))
+    // The build stops when it runs out of time or its client goes away (the response is closed).
+    const abort = new AbortController();
+    const timeout = setTimeout(() => abort.abort(new BuildTimeoutError(this.deps.timeoutMs)), this.deps.timeoutMs);
+    const gone = () => abort.abort(new Error("the client went away"));
+    out.once("close", gone);
+    this.checkedBuild(tenant, tag, context, options, (text) => write({ stream: text }), abort.signal)
       .then(
         () => write({ image: tag }),
         (error: Error) => {
-          this.logger.info({ tenant, app, err: error }, "build failed");
+          const reason = abort.signal.aborted ? (abort.signal.reason as Error) : error;
+          this.logger.info({ tenant, app, err: reason }, "build failed");
           write({
-            error: error instanceof BuildFailedError || error instanceof ApiError ? error.message : `the build failed: ${error.message}`,
+            error:
+              reason instanceof BuildFailedError || reason instanceof ApiError || reason instanceof BuildTimeoutError
+                ? reason.message
+                : `the build failed: ${reason.message}`,
           });
         },
       )
-      .finally(() => out.finish());
+      .finally(() => {
+        clearTimeout(timeout);
+        out.off("close", gone);
+        out.finish();
+      });
     return out;
+  }
+}
+
+/** The build ran longer than MC_BUILD_TIMEOUT. */
+class BuildTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`the build was stopped after ${timeoutMs / 1000} s: builds may run for at most MC_BUILD_TIMEOUT seconds`);
   }
 }

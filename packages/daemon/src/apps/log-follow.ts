@@ -34,6 +34,8 @@ export interface LogFollowDeps {
   instancesOf: () => Promise<InstanceRef[] | undefined>;
   /** Whether the instance's container runs now (a stopped one is picked up again when it starts). */
   isRunning: (containerId: string) => Promise<boolean>;
+  /** The platform's own lines about the app as they happen (why an instance died); returns an unsubscribe. */
+  platformLines?: (push: (line: LogLine) => void) => () => void;
 }
 
 /** Docker's RFC 3339 timestamps trim trailing zeros; padded, they sort as text. */
@@ -148,7 +150,12 @@ export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail"
     out.finish();
   };
 
+  const unsubscribe = deps.platformLines?.((line) => {
+    pending.push(line);
+    flushTimer ??= setTimeout(flush, REORDER_MS);
+  });
   const timer = setInterval(() => void watch(), WATCH_MS);
+  out.on("close", () => unsubscribe?.());
   out.on("close", close);
   void watch();
   return out;

@@ -10,6 +10,8 @@ import { type InstanceRef, timeKey } from "./log-follow.ts";
 const DEFAULT_LOG_LINES = MAX_LOG_LINES;
 
 const BATCH_BYTES = 16 * 1024;
+/** The instance column of the platform's own lines. */
+export const PLATFORM = "minicloud";
 
 /** The line that says an instance has older lines than a read without `tail`/`since` returns. */
 function olderLinesMarker(instance: string, shown: number): LogLine {
@@ -27,7 +29,13 @@ function olderLinesMarker(instance: string, shown: number): LogLine {
  * instance, and a reader that stops reading stops the engine's streams (Readable.from pulls only
  * when the reader wants more). Closing the response destroys them.
  */
-export async function readLogs(runtime: Runtime, instances: InstanceRef[], options: Omit<LogOptions, "follow">): Promise<Readable> {
+export async function readLogs(
+  runtime: Runtime,
+  instances: InstanceRef[],
+  options: Omit<LogOptions, "follow">,
+  /** The platform's own lines about the app (why an instance died), merged in like one more instance. */
+  platform: LogLine[] = [],
+): Promise<Readable> {
   const capped = options.tail === undefined && options.sinceSeconds === undefined;
   const perInstance: LogOptions = { ...(capped ? { tail: DEFAULT_LOG_LINES } : options), follow: false };
   // Opened before the response starts, so an engine failure is an error response, not a cut stream.
@@ -38,7 +46,9 @@ export async function readLogs(runtime: Runtime, instances: InstanceRef[], optio
     for (const stream of streams) stream.destroy();
     throw failed.reason;
   }
-  const out = Readable.from(merged(instances, streams, capped), { objectMode: false });
+  const sources = platform.length > 0 ? [...instances, { id: PLATFORM, containerId: "" }] : instances;
+  if (platform.length > 0) streams.push(Readable.from(options.tail === undefined ? platform : platform.slice(-options.tail)));
+  const out = Readable.from(merged(sources, streams, capped), { objectMode: false });
   // Also when the reader leaves before the first line (the merge's own cleanup never ran).
   out.once("close", () => {
     for (const stream of streams) stream.destroy();

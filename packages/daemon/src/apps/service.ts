@@ -5,6 +5,7 @@ import {
   type AppSpec,
   type DeployChange,
   type DeployResult,
+  type PlatformEvent,
   type QuotaLimits,
   type ScaleChange,
 } from "@minicloud/shared";
@@ -14,7 +15,7 @@ import type { EventBus } from "../events/bus.ts";
 import { UPSTREAM_REFRESH_MS } from "../ingress/caddy-config.ts";
 import { assertWithinQuota, NOTHING, resourcesOf, usageOf } from "../quota/usage.ts";
 import { InspectCache } from "../runtime/inspect-cache.ts";
-import type { Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
+import type { LogLine, Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
 import type { AppRecord, InstanceRecord, ReleaseRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import { Deployer } from "./deployer.ts";
@@ -22,7 +23,7 @@ import type { AppDomains } from "./domains-port.ts";
 import { probe } from "./health.ts";
 import { Instances, toInstanceRecord } from "./instances.ts";
 import { followLogs } from "./log-follow.ts";
-import { readLogs } from "./log-read.ts";
+import { PLATFORM, readLogs } from "./log-read.ts";
 import type { AppNetworking } from "./networking-port.ts";
 import { findApp, requireAnyApp, requireIdleApp } from "./records.ts";
 import type { AppSecrets } from "./secrets-port.ts";
@@ -332,11 +333,23 @@ export class AppService {
             ];
           },
           isRunning: async (containerId) => (await this.observed.get(containerId))?.state === "running",
+          platformLines: (push) => {
+            const listener = (event: PlatformEvent) => {
+              if (event.tenant === tenant && event.app === name && PLATFORM_LOG_EVENTS.has(event.type)) push(platformLine(event));
+            };
+            this.deps.events.on("event", listener);
+            return () => this.deps.events.off("event", listener);
+          },
         },
         { tail: options.tail, sinceSeconds: options.sinceSeconds },
       );
     }
-    return await readLogs(this.deps.runtime, record.instances, { tail: options.tail, sinceSeconds: options.sinceSeconds });
+    const since = options.sinceSeconds === undefined ? "" : new Date(options.sinceSeconds * 1000).toISOString();
+    const platform = this.deps.events
+      .history({ tenant, app: name, limit: 1000 })
+      .filter((event) => PLATFORM_LOG_EVENTS.has(event.type) && event.time >= since)
+      .map(platformLine);
+    return await readLogs(this.deps.runtime, record.instances, { tail: options.tail, sinceSeconds: options.sinceSeconds }, platform);
   }
 
   /** Starts an instance's container, recreating it when it has gone missing. */
@@ -401,4 +414,11 @@ export class AppService {
     const domains = this.deps.domains?.ofApp(record.tenant, record.name) ?? [];
     return toAppView(record, observed, this.deps.networking.urls(record.tenant, record.name), domains);
   }
+}
+
+/** Events that say why an instance stopped: they appear in `mc logs` too, where people look first. */
+const PLATFORM_LOG_EVENTS = new Set<PlatformEvent["type"]>(["instance.crashed", "app.crash_looping"]);
+
+function platformLine(event: PlatformEvent): LogLine {
+  return { ts: event.time, instance: PLATFORM, stream: "stderr", line: event.message };
 }

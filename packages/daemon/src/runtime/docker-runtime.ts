@@ -105,10 +105,30 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async tenantImageBytes(tenant: string): Promise<number> {
+    try {
+      const images = await this.docker.listImages({ filters: { label: [`${LABEL.prefix}=${this.prefix}`, `${LABEL.tenant}=${tenant}`] } });
+      return images.reduce((sum, image) => sum + image.Size, 0);
+    } catch (error) {
+      throw engineError(error);
+    }
+  }
+
+  async removeImage(image: string): Promise<void> {
+    try {
+      await this.ignoring([404], () => this.docker.getImage(image).remove({ force: true }));
+    } catch (error) {
+      throw engineError(error);
+    }
+  }
+
   async buildImage(context: Readable, options: BuildOptions, onOutput: (line: string) => void): Promise<void> {
     let output: NodeJS.ReadableStream;
     try {
       output = await this.docker.buildImage(context, {
+        // Closing the request is how the legacy builder is cancelled: it stops the step's container
+        // and, with forcerm, removes it.
+        ...(options.signal ? { abortSignal: options.signal } : {}),
         t: options.tag,
         labels: ownedLabels(this.prefix, { [LABEL.tenant]: options.tenant }),
         // Intermediate containers go away even when a step fails; limits hold for RUN steps too.

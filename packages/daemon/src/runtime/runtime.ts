@@ -84,6 +84,10 @@ export interface Runtime {
   /** The image's owner (its tenant label) and the TCP ports its config EXPOSEs, lowest first. */
   inspectImage(image: string): Promise<ImageInfo | undefined>;
   removeTenantImages(tenant: string): Promise<void>;
+  /** Bytes of the tenant's images on the engine (each image's whole size, its base's layers too). */
+  tenantImageBytes(tenant: string): Promise<number>;
+  /** Removes one image by name or id; gone already is fine. */
+  removeImage(image: string): Promise<void>;
   /** Builds a tar'ed context into a tenant-labelled image; each output line goes to `onOutput`. */
   buildImage(context: Readable, options: BuildOptions, onOutput: (line: string) => void): Promise<void>;
   ensureNetwork(tenant: string): Promise<TenantNetwork>;
@@ -169,6 +173,8 @@ export interface BuildOptions {
   dockerfile?: string | undefined;
   noCache?: boolean;
   buildArgs?: Record<string, string>;
+  /** Aborting it ends the engine's build: the engine stops the running step and removes its container. */
+  signal?: AbortSignal;
 }
 
 /** The Dockerfile did not build; the message is the engine's (the failing step's output). */

@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import net from "node:net";
 import path from "node:path";
+import type { Duplex } from "node:stream";
 import { createAdaptorServer, type HttpBindings } from "@hono/node-server";
 import type { TlsMaterial } from "./tls-cert.ts";
 
@@ -10,16 +11,55 @@ type Fetch = (request: Request, env: HttpBindings & { transport: "unix" | "tcp" 
 
 export class ListenError extends Error {}
 
-function adaptor(fetch: Fetch, transport: "unix" | "tcp", tls?: TlsMaterial): Server {
+/** Node's default: a request's whole body (a build context, a volume import) may take this long to arrive. */
+const REQUEST_TIMEOUT_MS = 300_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+/**
+ * The TCP listener cuts clients that send their headers too slowly (slowloris) or sit idle between
+ * requests. Node checks the timeouts every `connectionsCheckingInterval`, so it follows the header
+ * timeout. The Unix socket is admin's and keeps Node's defaults.
+ */
+function timeouts(headerTimeoutMs: number) {
+  return {
+    headersTimeout: headerTimeoutMs,
+    requestTimeout: Math.max(REQUEST_TIMEOUT_MS, headerTimeoutMs),
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, headerTimeoutMs / 4)),
+  };
+}
+
+function adaptor(fetch: Fetch, transport: "unix" | "tcp", tls?: TlsMaterial, headerTimeoutMs?: number): Server {
   const handler = (request: Request, env: HttpBindings) => fetch(request, { ...env, transport });
-  if (tls) {
-    return createAdaptorServer({
-      fetch: handler as never,
-      createServer: createHttpsServer,
-      serverOptions: { cert: tls.cert, key: tls.key },
-    }) as Server;
+  const limits = headerTimeoutMs === undefined ? {} : timeouts(headerTimeoutMs);
+  const server = tls
+    ? (createAdaptorServer({
+        fetch: handler as never,
+        createServer: createHttpsServer,
+        serverOptions: { cert: tls.cert, key: tls.key, ...limits },
+      }) as Server)
+    : (createAdaptorServer({ fetch: handler as never, createServer: createHttpServer, serverOptions: limits }) as Server);
+  server.on("clientError", answerClientError);
+  return server;
+}
+
+/**
+ * What Node's HTTP parser refuses before any handler runs (headers too large, a malformed request)
+ * is answered as problem+json like every other error, not with an empty body.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (error.code !== "HPE_HEADER_OVERFLOW" && !error.code?.startsWith("HPE_"))) {
+    socket.destroy();
+    return;
   }
-  return createAdaptorServer({ fetch: handler as never, createServer: createHttpServer }) as Server;
+  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+  const [status, code, reason] = tooLarge
+    ? [400, "invalid_input", "the request line and headers are larger than 16 KiB; send long values in a body"]
+    : [400, "invalid_input", "the request is not valid HTTP/1.1"];
+  const body = JSON.stringify({ type: "about:blank", title: code, status, code, detail: reason });
+  socket.end(
+    `HTTP/1.1 ${status} Bad Request\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function listen(server: Server, target: string | { host: string; port: number }, describe: string): Promise<void> {
@@ -59,11 +99,13 @@ export async function startListeners(
   tls?: TlsMaterial,
   /** Extra wiring per server before it listens (WebSocket upgrades, say). */
   prepare: (server: Server, transport: "unix" | "tcp") => void = () => undefined,
+  /** How long a TCP client may take to send a request's headers (MC_HEADER_TIMEOUT). */
+  headerTimeoutMs = 10_000,
 ): Promise<Listeners> {
   await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o755 });
   await claimSocket(socketPath);
   const unixServer = adaptor(fetch, "unix");
-  const tcpServer = adaptor(fetch, "tcp", tls);
+  const tcpServer = adaptor(fetch, "tcp", tls, headerTimeoutMs);
   prepare(unixServer, "unix");
   prepare(tcpServer, "tcp");
   const previousMask = process.umask(0o177);

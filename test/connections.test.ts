@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import http from "node:http";
+import net from "node:net";
+import { after, before, describe, test } from "node:test";
+import { TestDaemon } from "./harness/daemon.ts";
+import { curl, eventually } from "./harness/http.ts";
+import { json, mc } from "./harness/mc.ts";
+import { BASE_IMAGE, SAMPLE_IMAGE } from "./harness/paths.ts";
+import { createTenant, deployVia, type TestTenant } from "./harness/tenant.ts";
+
+const IDLE = ["sh", "-c", "echo ready; exec sleep 3600"];
+
+/** Opens a log follow on its own connection; resolves with the response once its head arrived (the body is read and discarded). */
+function follow(daemon: TestDaemon, app: string, key: string): Promise<{ status: number; body: Promise<string>; close(): void }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(
+      `${daemon.tcpUrl}/v1/apps/${app}/logs?follow=true`,
+      { agent: false, headers: { authorization: `Bearer ${key}` } },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          if (text.length < 64 * 1024) text += chunk;
+        });
+        const body = new Promise<string>((done) => {
+          response.once("end", () => done(text));
+          response.once("close", () => done(text));
+        });
+        resolve({ status: response.statusCode ?? 0, body, close: () => request.destroy() });
+      },
+    );
+    request.once("error", reject);
+  });
+}
+
+describe("connections: open streams per key and tenant, slow headers, and the control path under load", () => {
+  let daemon: TestDaemon;
+  let acme: TestTenant;
+  let beta: TestTenant;
+  const open: { close(): void }[] = [];
+  before(async () => {
+    daemon = await TestDaemon.create();
+    await daemon.start({ MC_HEADER_TIMEOUT: "2", MC_STREAMS_PER_KEY: "20", MC_STREAMS_PER_TENANT: "50" });
+    [acme, beta] = await Promise.all([createTenant(daemon, "acme"), createTenant(daemon, "beta")]);
+    await deployVia(acme.client(), { name: "quiet", image: BASE_IMAGE, command: IDLE });
+  });
+  after(async () => {
+    for (const stream of open) stream.close();
+    await daemon.destroy();
+  });
+
+  test("a key holds at most 20 open streams: the 21st log follow is refused with 429 naming the limit, the 20 keep working", async () => {
+    const first = await Promise.all(Array.from({ length: 20 }, () => follow(daemon, "quiet", acme.key)));
+    open.push(...first);
+    assert.deepEqual(
+      first.map((f) => f.status),
+      Array(20).fill(200),
+    );
+    const refused = await follow(daemon, "quiet", acme.key);
+    open.push(refused);
+    assert.equal(refused.status, 429);
+    const problem = JSON.parse(await refused.body) as { code: string; detail: string };
+    assert.equal(problem.code, "rate_limited");
+    assert.match(problem.detail, /20 streams open.*MC_STREAMS_PER_KEY/);
+
+    // Non-streaming requests of the same key are still served, and a closed follow frees its slot.
+    assert.equal((await mc(["status", "quiet", "--json"], acme.env)).code, 0);
+    first[0]?.close();
+    const again = await eventually(
+      async () => {
+        const attempt = await follow(daemon, "quiet", acme.key);
+        open.push(attempt);
+        if (attempt.status !== 200) attempt.close();
+        return attempt.status;
+      },
+      (status) => status === 200,
+      15_000,
+    );
+    assert.equal(again, 200, "the slot of a closed follow is given back");
+    for (const stream of open.splice(0)) stream.close();
+  });
+
+  test("a client that sends half a request line and waits is disconnected within the header timeout", async () => {
+    const socket = net.connect(daemon.port, "127.0.0.1");
+    const closed = new Promise<boolean>((resolve) => socket.once("close", () => resolve(true)));
+    socket.on("error", () => undefined);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write("GET /v1/apps HTT");
+    const cut = await Promise.race([closed, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 30_000))]);
+    socket.destroy();
+    assert.equal(cut, true, "the server closed the slow client's connection (MC_HEADER_TIMEOUT=2)");
+  });
+
+  test("with many followers open, /healthz answers and another tenant deploys", async () => {
+    // A second key of acme: with two keys the tenant holds 40 followers.
+    const made = await mc(["keys", "create", "--json"], acme.env);
+    assert.equal(made.code, 0, made.stderr);
+    const second = json<{ key: string }>(made.stdout).key;
+    const followers = await Promise.all([
+      ...Array.from({ length: 20 }, () => follow(daemon, "quiet", acme.key)),
+      ...Array.from({ length: 20 }, () => follow(daemon, "quiet", second)),
+    ]);
+    open.push(...followers);
+    assert.equal(followers.filter((f) => f.status === 200).length, 40);
+
+    const health = await curl(`${daemon.tcpUrl}/healthz`);
+    assert.equal(health.status, 200, health.body);
+    const deployed = await mc(["deploy", "web", "--image", SAMPLE_IMAGE, "--port", "8080", "--json"], beta.env);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const beta1 = await follow(daemon, "web", beta.key);
+    open.push(beta1);
+    assert.equal(beta1.status, 200, "another tenant's streams are its own");
+    for (const stream of open.splice(0)) stream.close();
+  });
+});
