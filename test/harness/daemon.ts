@@ -5,6 +5,7 @@ import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { removeHostFirewall } from "@minicloud/daemon/firewall";
 import { MinicloudClient } from "@minicloud/shared/client";
 import { removeAllOf } from "./docker.ts";
 import { MCD_BIN } from "./paths.ts";
@@ -174,6 +175,8 @@ export class TestDaemon {
       }
     }
     await removeAllOf(this.prefix);
+    // The host firewall rules outlive a daemon by design (its containers keep running); tests remove them.
+    await removeHostFirewall(this.dir).catch(() => undefined);
     await unmountUnder(this.dir);
     // MC_TEST_LOG_DIR keeps the daemon's, Caddy's and CoreDNS' logs of every test daemon for later reading.
     const keep = process.env.MC_TEST_LOG_DIR;

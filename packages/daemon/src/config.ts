@@ -53,8 +53,14 @@ export interface DaemonConfig {
   /** How long the TCP listener waits for a request's headers (slow clients are cut), and an idle keep-alive. */
   headerTimeoutMs: number;
   logLevel: string;
+  /** How often the bytes written into writable root filesystems are measured (against the storage quota). */
+  diskSampleIntervalMs: number;
+  /** Releases kept per app (the active one is always kept). */
+  releaseHistory: number;
   /** How volume sizes hold: `loop` (an ext4 image each; root on Linux), `dir` (tracked only), `auto`. */
   volumeBackend: "auto" | "loop" | "dir";
+  /** Tenant networks fenced off the host (iptables INPUT rules): `auto` is on when the engine's iptables is found. */
+  hostFirewall: "auto" | "on" | "off";
   /** The TCP listener's own certificate and key (PEM files) when it serves TLS; generated when unset. */
   tls: { cert: string; key: string } | undefined;
   /** Public certificates for public custom domains through ACME; off (the ingress CA signs) when unset. */
@@ -104,8 +110,11 @@ const SETTINGS = {
   "streams-per-key": { env: "MC_STREAMS_PER_KEY", kind: "number" },
   "streams-per-tenant": { env: "MC_STREAMS_PER_TENANT", kind: "number" },
   "header-timeout": { env: "MC_HEADER_TIMEOUT", kind: "number" },
+  "disk-sample-interval": { env: "MC_DISK_SAMPLE_INTERVAL", kind: "number" },
+  "release-history": { env: "MC_RELEASE_HISTORY", kind: "number" },
   "log-level": { env: "MC_LOG_LEVEL", kind: "text" },
   "volume-backend": { env: "MC_VOLUME_BACKEND", kind: "text" },
+  "host-firewall": { env: "MC_HOST_FIREWALL", kind: "text" },
   "acme-email": { env: "MC_ACME_EMAIL", kind: "text", optional: true },
   "acme-ca": { env: "MC_ACME_CA", kind: "text", optional: true },
   "tls-cert": { env: "MC_TLS_CERT", kind: "path", optional: true },
@@ -132,8 +141,11 @@ const DEFAULTS: Partial<Record<SettingKey, string>> = {
   "streams-per-key": "20",
   "streams-per-tenant": "50",
   "header-timeout": "10",
+  "disk-sample-interval": "30",
+  "release-history": "20",
   "log-level": "info",
   "volume-backend": "auto",
+  "host-firewall": "auto",
 };
 
 /** Read when present, below the data dir's own file. */
@@ -232,6 +244,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
       throw new ConfigError(`${label(key)} must be a whole number of ${what}, at least 1; got "${get(key)}"`);
     return value;
   };
+  const wholeNumber = (key: SettingKey, what: string): number => {
+    const value = Number(get(key));
+    if (!Number.isInteger(value) || value < 1)
+      throw new ConfigError(`${label(key)} must be a whole number of ${what}, at least 1; got "${get(key)}"`);
+    return value;
+  };
+  const hostFirewall = get("host-firewall");
+  if (!["auto", "on", "off"].includes(hostFirewall))
+    throw new ConfigError(`${label("host-firewall")} must be auto, on or off; got "${hostFirewall}"`);
   const logLevel = get("log-level");
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`${label("log-level")} must be one of ${LOG_LEVELS.join(", ")}; got "${logLevel}"`);
@@ -283,8 +304,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     streams: {
       perKey: count("streams-per-key", "open streams per key"),
       perTenant: count("streams-per-tenant", "open streams per tenant"),
+    hostFirewall: hostFirewall as DaemonConfig["hostFirewall"],
     },
     headerTimeoutMs: seconds("header-timeout") * 1000,
+    diskSampleIntervalMs: seconds("disk-sample-interval") * 1000,
+    releaseHistory: wholeNumber("release-history", "releases kept per app"),
     logLevel,
     volumeBackend: volumeBackend as DaemonConfig["volumeBackend"],
     tls: tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined,

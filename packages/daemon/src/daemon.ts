@@ -17,12 +17,14 @@ import { type DaemonConfig, isLoopback } from "./config.ts";
 import { TenantDns } from "./dns/tenant-dns.ts";
 import { DomainService } from "./domains/service.ts";
 import { EventBus } from "./events/bus.ts";
+import { HostFirewall } from "./firewall/host-firewall.ts";
 import { DEFAULT_CRASH_POLICY } from "./healing/crash-policy.ts";
 import { Healer } from "./healing/healer.ts";
 import { Ingress } from "./ingress/ingress.ts";
 import { KeyService } from "./keys/service.ts";
 import { HostsFile } from "./networking/hosts-file.ts";
 import { Networking } from "./networking/networking.ts";
+import { WritableLayers } from "./quota/writable-layers.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import { DockerRuntime } from "./runtime/docker-runtime.ts";
 import { loadMasterKey } from "./secrets/master-key.ts";
@@ -63,6 +65,10 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   const keys = new KeyService(store);
   const quotaOf = (tenant: string) => requireTenant(store.state, tenant).quota;
   const { domain, httpPort, httpsPort, dataDir } = config;
+  const firewall = new HostFirewall(
+    { mode: config.hostFirewall, prefix: config.prefix, dataDir, allowedTcpPorts: [httpPort, httpsPort] },
+    logger,
+  );
   const networking: Networking = new Networking({
     store,
     runtime,
@@ -73,6 +79,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     dns: new TenantDns({ corednsBin, dataDir, domain, port: config.dnsPort, ingressAddress: INGRESS_ADDRESS }, logger),
     hostsFile: config.hostsFile ? new HostsFile(config.hostsFile, INGRESS_ADDRESS) : undefined,
     events,
+    firewall,
     isDown: (id: string): boolean => healer.isDown(id),
     settings: { domain, httpPort, httpsPort, healthIntervalMs: config.healthIntervalMs, acme: config.acme !== undefined },
     logger,
@@ -100,6 +107,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     runtime,
     tenantLocks,
     healthTimeoutMs: config.healthTimeoutMs,
+    releaseHistory: config.releaseHistory,
     logger,
     quotaOf,
     networking,
@@ -135,7 +143,27 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     },
     onEngineEvent: (event) => apps.observed.invalidate(event.containerId),
   });
-  const tenants = new TenantService({ store, runtime, apps, keys, tenantLocks, volumes: storage.volumes, secrets });
+  const writableLayers = new WritableLayers({
+    state: () => store.state,
+    runtime,
+    events,
+    logger,
+    quotaOf,
+    stopApp: async (tenant, app) => void (await apps.stop(tenant, app)),
+    intervalMs: config.diskSampleIntervalMs,
+  });
+  const tenants = new TenantService({
+    store,
+    runtime,
+    apps,
+    keys,
+    tenantLocks,
+    volumes: storage.volumes,
+    secrets,
+    measured: writableLayers,
+  });
+  // Tenant containers that kept running while no daemon ran are fenced again before anything starts.
+  await firewall.start(await runtime.listNetworks());
   await tenants.ensureDefault();
   await bootstrapAdminKey(store, keys, config, logger);
   // Volumes first (mounted again after a reboot, half-made ones removed): apps that mount them start below.
@@ -151,6 +179,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   await healer.start();
   await reconciler.run();
   storage.start();
+  writableLayers.start();
   const reconcileTimer = setInterval(() => {
     reconciler.run().catch((error) => logger.warn({ err: error }, "reconciliation failed"));
   }, config.reconcileIntervalMs);
@@ -216,6 +245,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       clearInterval(reconcileTimer);
       healer.stop();
       storage.stop();
+      await writableLayers.stop();
       for (const router of upgradeRouters) router.close();
       await listeners.close();
       // Counts of failed authentications still in their window go to the audit log now.

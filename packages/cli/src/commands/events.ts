@@ -11,6 +11,7 @@ const SEVERE = new Set([
   "instance.crashed",
   "instance.start_failed",
   "instance.unhealthy",
+  "instance.disk_exceeded",
   "app.crash_looping",
   "quota.rejected",
 ]);

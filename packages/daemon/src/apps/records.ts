@@ -52,11 +52,32 @@ export function releaseRecord(
 export const RELEASE_HISTORY = 20;
 
 /**
- * The newest `keep` releases, and the active one whatever its age: older ones go, so state grows
- * with apps, not with deploys. A rollback targets a kept release; their images are not removed.
+ * Env bytes (keys and values) the kept releases of one app may hold together, the active one's
+ * included (the active one and one more at the 256 KiB cap): 20 releases at the cap would be 5 MiB of state per app.
  */
-export function prunedReleases(releases: ReleaseRecord[], active: number, keep: number): ReleaseRecord[] {
-  if (releases.length <= keep) return releases;
-  const newest = new Set([...releases].sort((a, b) => b.version - a.version).slice(0, keep));
-  return releases.filter((r) => newest.has(r) || r.version === active);
+export const RELEASE_ENV_BUDGET = 512 * 1024;
+
+/**
+ * The newest `keep` releases while their env fits RELEASE_ENV_BUDGET, and the active one whatever
+ * its age or size: older ones go, so state grows with apps, not with deploys. A rollback targets a
+ * kept release; pruned releases' images are left on the engine.
+ */
+export function prunedReleases(releases: ReleaseRecord[], active: number, keep: number, budget = RELEASE_ENV_BUDGET): ReleaseRecord[] {
+  const kept = new Set(releases.filter((r) => r.version === active));
+  let bytes = [...kept].reduce((sum, r) => sum + envBytes(r.spec.env), 0);
+  for (const release of [...releases].sort((a, b) => b.version - a.version)) {
+    if (kept.size >= keep) break;
+    if (kept.has(release)) continue;
+    bytes += envBytes(release.spec.env);
+    if (bytes > budget) break;
+    kept.add(release);
+  }
+  return releases.filter((r) => kept.has(r));
+}
+
+/** Keys plus values, in UTF-8 bytes. */
+export function envBytes(env: Record<string, string> | undefined): number {
+  let bytes = 0;
+  for (const [key, value] of Object.entries(env ?? {})) bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  return bytes;
 }

@@ -1,4 +1,5 @@
 import { ApiError, type AppSpec, type DeployChange, formatBytes, SPEC_DEFAULTS, type SpecChange } from "@minicloud/shared";
+import { envBytes } from "./records.ts";
 
 /**
  * The spec a deploy runs: what it was told, over the running release's settings (or the defaults,
@@ -44,8 +45,7 @@ export function resolveSpec(change: DeployChange, current: AppSpec | undefined):
 export const MAX_ENV_BYTES = 256 * 1024;
 
 function assertEnvWithinCap(app: string, env: Record<string, string>): void {
-  let bytes = 0;
-  for (const [key, value] of Object.entries(env)) bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  const bytes = envBytes(env);
   if (bytes <= MAX_ENV_BYTES) return;
   throw new ApiError(
     "invalid_input",

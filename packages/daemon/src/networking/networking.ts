@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { Coalescer } from "../common/coalescer.ts";
 import type { TenantDns } from "../dns/tenant-dns.ts";
 import type { EventBus } from "../events/bus.ts";
+import type { HostFirewall } from "../firewall/host-firewall.ts";
 import { certificateIssuer } from "../ingress/certificates.ts";
 import type { Ingress } from "../ingress/ingress.ts";
 import type { Runtime, TenantNetwork } from "../runtime/runtime.ts";
@@ -45,6 +46,7 @@ export class Networking {
   private readonly hostsFile: HostsFile | undefined;
   private retry: NodeJS.Timeout | undefined;
   private readonly events: EventBus | undefined;
+  private readonly firewall: HostFirewall | undefined;
   private readonly isDown: (instanceId: string) => boolean;
 
   constructor(deps: {
@@ -54,6 +56,8 @@ export class Networking {
     dns: TenantDns;
     hostsFile?: HostsFile | undefined;
     events?: EventBus | undefined;
+    /** Fences tenant networks off the host; started by the daemon before any app. */
+    firewall?: HostFirewall | undefined;
     /** Instances self-healing knows are down (crashed, restart pending). */
     isDown?: (instanceId: string) => boolean;
     settings: NetworkingSettings;
@@ -67,6 +71,7 @@ export class Networking {
     this.settings = deps.settings;
     this.logger = deps.logger;
     this.events = deps.events;
+    this.firewall = deps.firewall;
     this.isDown = deps.isDown ?? (() => false);
     this.health = new HealthMonitor(deps.store, deps.settings.healthIntervalMs, (transitions) => {
       void this.publish();
@@ -113,13 +118,18 @@ export class Networking {
     return { ingress: this.ingress.status(), dns: this.dns.status() };
   }
 
-  /** A tenant network exists: its resolver must answer before containers are created on it. */
-  attachNetwork(network: TenantNetwork): Promise<void> {
-    return this.dns.addNetwork(network);
+  /** Whether tenant networks are fenced off the host (see firewall/). */
+  hostFirewall(): "active" | "off" {
+    return this.firewall?.active ? "active" : "off";
   }
 
-  detachNetwork(tenant: string): Promise<void> {
-    return this.dns.removeNetwork(tenant);
+  /** A tenant network exists: its resolver must answer, and its fence hold, before containers are created on it. */
+  async attachNetwork(network: TenantNetwork): Promise<void> {
+    await Promise.all([this.dns.addNetwork(network), this.firewall?.addNetwork(network)]);
+  }
+
+  async detachNetwork(tenant: string): Promise<void> {
+    await Promise.all([this.dns.removeNetwork(tenant), this.firewall?.removeNetwork(tenant)]);
   }
 
   /**

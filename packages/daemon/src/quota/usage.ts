@@ -12,7 +12,7 @@ export function resourcesOf(spec: AppSpec): ResourceRequest {
  * it will run (the larger of the two per resource, since old and new run side by side for a moment).
  * `exclude` leaves one app out, to check a change to it.
  */
-export function usageOf(state: Readonly<State>, tenant: string, exclude?: string): QuotaUsage {
+export function usageOf(state: Readonly<State>, tenant: string, exclude?: string, measured?: MeasuredStorage): QuotaUsage {
   const usage: QuotaUsage = { instances: 0, cpus: 0, memory: 0, storage: 0 };
   for (const app of state.apps) {
     if (app.tenant !== tenant || app.name === exclude) continue;
@@ -27,6 +27,10 @@ export function usageOf(state: Readonly<State>, tenant: string, exclude?: string
   usage.storage = storageOf(state, tenant);
   usage.snapshots = snapshotBytesOf(state, tenant);
   usage.volumes = usage.storage - usage.snapshots;
+  if (measured) {
+    usage.writableLayers = measured.bytesOf(tenant);
+    usage.storage += usage.writableLayers;
+  }
   return usage;
 }
 
@@ -45,6 +49,11 @@ function snapshotBytesOf(state: Readonly<State>, tenant: string): number {
   let bytes = 0;
   for (const volume of state.volumes) if (volume.tenant === tenant) for (const snapshot of volume.snapshots) bytes += snapshot.bytes;
   return bytes;
+}
+
+/** Storage measured on the engine rather than recorded in state (writable root filesystems). */
+export interface MeasuredStorage {
+  bytesOf(tenant: string): number;
 }
 
 export interface ResourceRequest {

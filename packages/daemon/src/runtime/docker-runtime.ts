@@ -309,6 +309,18 @@ export class DockerRuntime implements Runtime {
     }
   }
 
+  async writableLayerBytes(containerId: string): Promise<number | undefined> {
+    try {
+      // `size` is the engine's query parameter; dockerode passes it on but does not type it.
+      const options = { size: true } as Docker.ContainerInspectOptions;
+      const info = (await this.docker.getContainer(containerId).inspect(options)) as { SizeRw?: number };
+      return info.SizeRw ?? 0;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw engineError(error);
+    }
+  }
+
   async stats(containerId: string): Promise<InstanceStats | undefined> {
     try {
       const stats = (await this.docker.getContainer(containerId).stats({ stream: false })) as DockerStats;
@@ -506,7 +518,8 @@ function toTenantNetwork(info: Docker.NetworkInspectInfo): TenantNetwork | undef
   const tenant = info.Labels?.[LABEL.tenant];
   const config = info.IPAM?.Config?.find((c) => c.Subnet && c.Gateway);
   if (!tenant || !config?.Subnet || !config.Gateway) return undefined;
-  return { tenant, name: info.Name, subnet: config.Subnet, gateway: config.Gateway };
+  const bridge = info.Options?.["com.docker.network.bridge.name"] ?? `br-${info.Id.slice(0, 12)}`;
+  return { tenant, name: info.Name, subnet: config.Subnet, gateway: config.Gateway, bridge };
 }
 
 function isOverlap(error: unknown): boolean {

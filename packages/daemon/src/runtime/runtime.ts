@@ -25,6 +25,8 @@ export interface TenantNetwork {
   name: string;
   subnet: string;
   gateway: string;
+  /** The host's interface for it (`br-<id>`): never reused by a later network, unlike the subnet. */
+  bridge: string;
 }
 
 export type InstanceState = "created" | "running" | "exited" | "paused" | "restarting" | "dead" | "removing";
@@ -102,6 +104,11 @@ export interface Runtime {
   /** Every instance of this prefix in one engine call (`startedAt` and `restartCount` are not filled in). */
   listInstances(filter?: { tenant?: string; app?: string }): Promise<RuntimeInstance[]>;
   stats(containerId: string): Promise<InstanceStats | undefined>;
+  /**
+   * Bytes the container wrote into its writable layer (the engine's SizeRw); undefined when it is
+   * gone. The engine walks the layer to answer: call it for few containers, not often.
+   */
+  writableLayerBytes(containerId: string): Promise<number | undefined>;
   /**
    * Streams the engine's container events for this prefix until `stop()` is called. `onEnd` runs
    * when the stream breaks (an engine restart, say); the caller decides when to watch again.

@@ -2,7 +2,7 @@ import { ApiError, DEFAULT_QUOTA, type QuotaLimits, type Tenant, type TenantCrea
 import type { AppService } from "../apps/service.ts";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import type { KeyService } from "../keys/service.ts";
-import { usageOf } from "../quota/usage.ts";
+import { type MeasuredStorage, usageOf } from "../quota/usage.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import type { State, TenantRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
@@ -26,6 +26,8 @@ export interface TenantServiceDeps {
   volumes: VolumeService;
   /** The tenant's sealed secrets and data key go with it. */
   secrets?: { dropTenant(state: State, tenant: string): void };
+  /** What writable root filesystems hold, last sampled: part of storage usage. */
+  measured?: MeasuredStorage;
 }
 
 /** Tenants and their quotas (admin only); deleting one removes everything it owns. */
@@ -100,7 +102,7 @@ export class TenantService {
       name: record.name,
       createdAt: record.createdAt,
       limits: record.quota,
-      usage: usageOf(state, record.name),
+      usage: usageOf(state, record.name, undefined, this.deps.measured),
       apps: state.apps.filter((a) => a.tenant === record.name).length,
       keys: state.keys.filter((k) => k.tenant === record.name && !k.revokedAt).length,
     };

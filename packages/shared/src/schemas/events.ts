@@ -18,6 +18,8 @@ export const EVENT_TYPES = [
   "instance.restarted",
   "instance.unhealthy",
   "instance.healthy",
+  /** An app that wrote into its root filesystem (--writable-rootfs) took its tenant over the storage limit and was stopped. */
+  "instance.disk_exceeded",
   "quota.rejected",
   "volume.created",
   "volume.extended",

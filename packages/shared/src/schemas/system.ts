@@ -17,6 +17,8 @@ export const healthSchema = z.object({
   version: z.string(),
   engine: z.enum(["up", "down"]),
   components: z.object({ ingress: componentSchema, dns: componentSchema }),
+  /** Whether tenant networks are fenced off the host (MC_HOST_FIREWALL; see docs/security.md). */
+  hostFirewall: z.enum(["active", "off"]),
 });
 
 export const ingressCaSchema = z.object({ certificate: z.string() });

@@ -40,6 +40,9 @@ export default class DaemonStatus extends BaseCommand {
     for (const [role, component] of Object.entries(health?.components ?? {})) {
       this.say(`  ${`${role}:`.padEnd(9)} ${describeComponent(component)}`);
     }
+    this.say(
+      `  host firewall: ${health?.hostFirewall === "active" ? "active (tenant networks reach only their DNS and the ingress on the host)" : chalk.yellow("off")}`,
+    );
     if (fingerprint) this.say(`  TLS:      ${fingerprint} (what \`mc login --fingerprint\` pins)`);
     if (settings) {
       const files = settings.files.map((f) => `${f.path}${f.loaded ? "" : " (absent)"}`).join(", ");

@@ -5,10 +5,12 @@ import { localDaemonPaths, stopDaemon } from "../../lib/local-daemon.ts";
 export default class DaemonStop extends BaseCommand {
   static override summary = "Stop the local daemon; apps keep running and their URLs keep answering.";
   static override description =
-    "Caddy (the ingress) and CoreDNS keep running, so every app's URL keeps answering; the next `mc daemon start` adopts them. `--all` stops them too: the URLs go down until the next start.";
+    "Caddy (the ingress) and CoreDNS keep running, so every app's URL keeps answering, and the host firewall rules that fence tenant networks stay; the next `mc daemon start` adopts them. `--all` stops Caddy and CoreDNS too (the URLs go down until the next start) and removes the firewall rules.";
   static override examples = ["<%= config.bin %> daemon stop", "<%= config.bin %> daemon stop --all"];
   static override flags = {
-    all: Flags.boolean({ description: "also stop Caddy and CoreDNS (every app's URL goes down until the next start)" }),
+    all: Flags.boolean({
+      description: "also stop Caddy and CoreDNS (every app's URL goes down until the next start) and remove the host firewall rules",
+    }),
   };
 
   async run() {
@@ -21,6 +23,9 @@ export default class DaemonStop extends BaseCommand {
     const { stopLeftovers } = await import("@minicloud/daemon/supervisor");
     const components = await stopLeftovers(paths.dataDir);
     for (const component of components) this.say(`${component.name} (pid ${component.pid}) stopped`);
-    return { stopped: pid !== undefined, ...(pid ? { pid } : {}), components };
+    const { removeHostFirewall } = await import("@minicloud/daemon/firewall");
+    const firewallChain = (await removeHostFirewall(paths.dataDir)) ?? null;
+    if (firewallChain) this.say(`host firewall rules removed (iptables chain ${firewallChain})`);
+    return { stopped: pid !== undefined, ...(pid ? { pid } : {}), components, firewallChain };
   }
 }

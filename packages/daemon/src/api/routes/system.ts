@@ -44,7 +44,13 @@ export function healthRoute(runtime: Runtime, networking: Networking) {
     );
     const components = networking.status();
     const allUp = engine === "up" && components.ingress.state === "running" && components.dns.state === "running";
-    const body: Health = { status: allUp ? "ok" : "degraded", version: VERSION, engine, components };
+    const body: Health = {
+      status: allUp ? "ok" : "degraded",
+      version: VERSION,
+      engine,
+      components,
+      hostFirewall: networking.hostFirewall(),
+    };
     return c.json(body, engine === "up" ? 200 : 503);
   });
   return routes;

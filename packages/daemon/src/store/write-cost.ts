@@ -1,0 +1,55 @@
+/**
+ * Measures what one state write costs with 10 and 1,000 apps (issue 12, item 6): lowdb rewrites
+ * state.json whole, so the cost follows the file's size. Run by hand, not in the suite:
+ *   node packages/daemon/src/store/write-cost.ts [envBytesPerRelease]
+ */
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { SPEC_DEFAULTS } from "@minicloud/shared";
+import { releaseRecord } from "../apps/records.ts";
+import type { AppRecord } from "./schema.ts";
+import { Store } from "./store.ts";
+
+const envBytes = Number(process.argv[2] ?? 1024);
+const RELEASES = 20;
+const WRITES = 20;
+
+function app(i: number): AppRecord {
+  const spec = { ...SPEC_DEFAULTS, name: `app${i}`, image: "minicloud/hello:latest", env: { VALUE: "x".repeat(envBytes) } };
+  const now = new Date().toISOString();
+  const releases = Array.from({ length: RELEASES }, (_, v) =>
+    releaseRecord(v + 1, spec, v + 1 === RELEASES ? "active" : "superseded", undefined, null),
+  );
+  return {
+    tenant: "acme",
+    name: spec.name,
+    spec,
+    desired: "running",
+    phase: "ready",
+    instances: [],
+    release: RELEASES,
+    releases,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+for (const apps of [10, 1000]) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "mc-write-cost-"));
+  try {
+    const store = await Store.open(dir);
+    await store.update((state) => {
+      for (let i = 0; i < apps; i++) state.apps.push(app(i));
+    });
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < WRITES; i++) await store.update((state) => void (state.keys.length = 0));
+    const ms = Number(process.hrtime.bigint() - started) / 1e6 / WRITES;
+    const bytes = (await stat(path.join(dir, "state.json"))).size;
+    console.log(
+      `${apps} apps × ${RELEASES} releases × ${envBytes} B env: state.json ${(bytes / 1024 ** 2).toFixed(1)} MiB, one write ${ms.toFixed(1)} ms`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
