@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -218,6 +218,19 @@ describe("builds: time limit, cancellation and the storage quota", () => {
     } finally {
       child.kill("SIGKILL");
     }
+  });
+
+  test("a RUN step cannot start more than 512 processes (the tenant's builds' pids limit)", async () => {
+    const dir = await appDir({
+      Dockerfile: `FROM ${BASE_IMAGE}\nRUN i=0; while [ $i -lt 600 ]; do sleep 30 & i=$((i+1)); done; echo all $i started\n`,
+    });
+    dirs.push(dir);
+    const result = await mc(["deploy", "forks", "--json"], acme.env, { cwd: dir });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /can't fork/);
+    assert.doesNotMatch(result.stderr, /all 600 started/);
+    const leftovers = (await readdir("/sys/fs/cgroup/pids").catch(() => [])).filter((name) => name.startsWith(daemon.prefix));
+    assert.deepEqual(leftovers, [], "the builds' cgroup is removed after the build");
   });
 
   test("a build over the tenant's storage quota is refused and leaves no image", async () => {

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import Docker from "dockerode";
+import { BuildCgroups } from "./build-cgroups.ts";
 import { containerConfig } from "./container-config.ts";
 import { startExec } from "./docker-exec.ts";
 import { engineError, messageOf, statusOf } from "./engine-errors.ts";
@@ -33,11 +34,26 @@ export class DockerRuntime implements Runtime {
   private readonly subnetPool: string;
   private readonly networksInFlight = new Map<string, Promise<TenantNetwork>>();
   private readonly knownNetworks = new Map<string, TenantNetwork>();
+  private readonly buildCgroups: BuildCgroups;
+  private cgroupDriver: Promise<string | undefined> | undefined;
 
   constructor(prefix: string, subnetPool: string, docker: Docker = new Docker()) {
     this.prefix = prefix;
     this.subnetPool = subnetPool;
     this.docker = docker;
+    this.buildCgroups = new BuildCgroups(prefix, () => this.engineCgroupDriver());
+  }
+
+  /** `cgroupfs` or `systemd`, asked once (undefined when the engine does not say; asked again next time). */
+  private engineCgroupDriver(): Promise<string | undefined> {
+    this.cgroupDriver ??= this.docker.info().then(
+      (info: { CgroupDriver?: string }) => info.CgroupDriver,
+      () => {
+        this.cgroupDriver = undefined;
+        return undefined;
+      },
+    );
+    return this.cgroupDriver;
   }
 
   async ping(): Promise<void> {
@@ -123,9 +139,25 @@ export class DockerRuntime implements Runtime {
   }
 
   async buildImage(context: Readable, options: BuildOptions, onOutput: (line: string) => void): Promise<void> {
+    const cgroup = await this.buildCgroups.acquire(options.tenant);
+    try {
+      await this.buildInCgroup(context, options, cgroup.parent, onOutput);
+    } finally {
+      await cgroup.release();
+    }
+  }
+
+  private async buildInCgroup(
+    context: Readable,
+    options: BuildOptions,
+    cgroupParent: string | undefined,
+    onOutput: (line: string) => void,
+  ): Promise<void> {
     let output: NodeJS.ReadableStream;
     try {
       output = await this.docker.buildImage(context, {
+        // The pids limit of the tenant's builds (build-cgroups.ts).
+        ...(cgroupParent ? { cgroupparent: cgroupParent } : {}),
         // Closing the request is how the legacy builder is cancelled: it stops the step's container
         // and, with forcerm, removes it.
         ...(options.signal ? { abortSignal: options.signal } : {}),
