@@ -46,6 +46,10 @@ export interface DaemonConfig {
   rateLimitPerMinute: number;
   /** Failed authentications per client address per window before 429 (and one audit entry per window). */
   authFailures: { limit: number; windowSeconds: number };
+  /** How often the bytes written into writable root filesystems are measured (against the storage quota). */
+  diskSampleIntervalMs: number;
+  /** Releases kept per app (the active one is always kept). */
+  releaseHistory: number;
   /** How long one build may run before the engine's build is stopped. */
   buildTimeoutMs: number;
   /** Open streams (log and event follows, builds, exec and event WebSockets) per key and per tenant. */
@@ -53,10 +57,6 @@ export interface DaemonConfig {
   /** How long the TCP listener waits for a request's headers (slow clients are cut), and an idle keep-alive. */
   headerTimeoutMs: number;
   logLevel: string;
-  /** How often the bytes written into writable root filesystems are measured (against the storage quota). */
-  diskSampleIntervalMs: number;
-  /** Releases kept per app (the active one is always kept). */
-  releaseHistory: number;
   /** How volume sizes hold: `loop` (an ext4 image each; root on Linux), `dir` (tracked only), `auto`. */
   volumeBackend: "auto" | "loop" | "dir";
   /** Tenant networks fenced off the host (iptables INPUT rules): `auto` is on when the engine's iptables is found. */
@@ -107,11 +107,11 @@ const SETTINGS = {
   "auth-failure-limit": { env: "MC_AUTH_FAILURE_LIMIT", kind: "number" },
   "auth-failure-window": { env: "MC_AUTH_FAILURE_WINDOW", kind: "number" },
   "build-timeout": { env: "MC_BUILD_TIMEOUT", kind: "number" },
+  "disk-sample-interval": { env: "MC_DISK_SAMPLE_INTERVAL", kind: "number" },
+  "release-history": { env: "MC_RELEASE_HISTORY", kind: "number" },
   "streams-per-key": { env: "MC_STREAMS_PER_KEY", kind: "number" },
   "streams-per-tenant": { env: "MC_STREAMS_PER_TENANT", kind: "number" },
   "header-timeout": { env: "MC_HEADER_TIMEOUT", kind: "number" },
-  "disk-sample-interval": { env: "MC_DISK_SAMPLE_INTERVAL", kind: "number" },
-  "release-history": { env: "MC_RELEASE_HISTORY", kind: "number" },
   "log-level": { env: "MC_LOG_LEVEL", kind: "text" },
   "volume-backend": { env: "MC_VOLUME_BACKEND", kind: "text" },
   "host-firewall": { env: "MC_HOST_FIREWALL", kind: "text" },
@@ -138,11 +138,11 @@ const DEFAULTS: Partial<Record<SettingKey, string>> = {
   "auth-failure-limit": "20",
   "auth-failure-window": "60",
   "build-timeout": "900",
+  "disk-sample-interval": "30",
+  "release-history": "20",
   "streams-per-key": "20",
   "streams-per-tenant": "50",
   "header-timeout": "10",
-  "disk-sample-interval": "30",
-  "release-history": "20",
   "log-level": "info",
   "volume-backend": "auto",
   "host-firewall": "auto",
@@ -244,21 +244,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
       throw new ConfigError(`${label(key)} must be a whole number of ${what}, at least 1; got "${get(key)}"`);
     return value;
   };
-  const wholeNumber = (key: SettingKey, what: string): number => {
-    const value = Number(get(key));
-    if (!Number.isInteger(value) || value < 1)
-      throw new ConfigError(`${label(key)} must be a whole number of ${what}, at least 1; got "${get(key)}"`);
-    return value;
-  };
-  const hostFirewall = get("host-firewall");
-  if (!["auto", "on", "off"].includes(hostFirewall))
-    throw new ConfigError(`${label("host-firewall")} must be auto, on or off; got "${hostFirewall}"`);
   const logLevel = get("log-level");
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`${label("log-level")} must be one of ${LOG_LEVELS.join(", ")}; got "${logLevel}"`);
   const volumeBackend = get("volume-backend");
   if (!["auto", "loop", "dir"].includes(volumeBackend))
     throw new ConfigError(`${label("volume-backend")} must be auto, loop or dir; got "${volumeBackend}"`);
+  const hostFirewall = get("host-firewall");
+  if (!["auto", "on", "off"].includes(hostFirewall))
+    throw new ConfigError(`${label("host-firewall")} must be auto, on or off; got "${hostFirewall}"`);
   const port = (key: SettingKey, text = get(key)): number => {
     const value = Number(text);
     if (text === "" || !Number.isInteger(value) || value < 0 || value > 65535)
@@ -301,16 +295,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     rateLimitPerMinute: rateLimit,
     authFailures: { limit: authFailureLimit, windowSeconds: seconds("auth-failure-window") },
     buildTimeoutMs: seconds("build-timeout") * 1000,
+    diskSampleIntervalMs: seconds("disk-sample-interval") * 1000,
+    releaseHistory: count("release-history", "releases kept per app"),
     streams: {
       perKey: count("streams-per-key", "open streams per key"),
       perTenant: count("streams-per-tenant", "open streams per tenant"),
-    hostFirewall: hostFirewall as DaemonConfig["hostFirewall"],
     },
     headerTimeoutMs: seconds("header-timeout") * 1000,
-    diskSampleIntervalMs: seconds("disk-sample-interval") * 1000,
-    releaseHistory: wholeNumber("release-history", "releases kept per app"),
     logLevel,
     volumeBackend: volumeBackend as DaemonConfig["volumeBackend"],
+    hostFirewall: hostFirewall as DaemonConfig["hostFirewall"],
     tls: tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined,
     acme: acmeEmail === undefined ? undefined : { email: acmeEmail, ca: acmeCa },
     settings: [],
