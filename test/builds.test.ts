@@ -233,6 +233,24 @@ describe("builds: time limit, cancellation and the storage quota", () => {
     assert.deepEqual(leftovers, [], "the builds' cgroup is removed after the build");
   });
 
+  test("a built image counts in the tenant's storage (mc quota: usage.images, part of usage.storage)", async () => {
+    const dir = await appDir({
+      Dockerfile: `FROM ${BASE_IMAGE}\nRUN mkdir -p /www && head -c 1000000 /dev/urandom > /www/blob\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n`,
+      "mc.toml": 'app = "sized"\nport = 8080\n',
+    });
+    dirs.push(dir);
+    const built = await mc(["deploy", "--json"], acme.env, { cwd: dir });
+    assert.equal(built.code, 0, built.stderr);
+    const images = await imagesOf(daemon.prefix, "acme");
+    assert.equal(images.length, 1, built.stderr);
+    const quota = await mc(["quota", "--json"], acme.env);
+    assert.equal(quota.code, 0, quota.stderr);
+    const usage = json<{ usage: { storage: number; images?: number } }>(quota.stdout).usage;
+    assert.equal(usage.images, images[0]?.Size);
+    assert.ok(usage.storage >= (usage.images ?? 0));
+    await mc(["destroy", "sized", "--yes"], acme.env);
+  });
+
   test("a build over the tenant's storage quota is refused and leaves no image", async () => {
     const small = await createTenant(daemon, "small", ["--max-storage", "3m"]);
     const dir = await appDir({ Dockerfile: `FROM ${BASE_IMAGE}\nRUN head -c 2000000 /dev/urandom > /blob\n` });

@@ -24,6 +24,7 @@ import { Ingress } from "./ingress/ingress.ts";
 import { KeyService } from "./keys/service.ts";
 import { HostsFile } from "./networking/hosts-file.ts";
 import { Networking } from "./networking/networking.ts";
+import { ImageBytes } from "./quota/image-bytes.ts";
 import { WritableLayers } from "./quota/writable-layers.ts";
 import { Reconciler } from "./reconcile/reconciler.ts";
 import { DockerRuntime } from "./runtime/docker-runtime.ts";
@@ -152,6 +153,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     stopApp: async (tenant, app) => void (await apps.stop(tenant, app)),
     intervalMs: config.diskSampleIntervalMs,
   });
+  const imageBytes = new ImageBytes(runtime, logger);
   const tenants = new TenantService({
     store,
     runtime,
@@ -161,10 +163,13 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     volumes: storage.volumes,
     secrets,
     measured: writableLayers,
+    images: imageBytes,
   });
   // Tenant containers that kept running while no daemon ran are fenced again before anything starts.
   await firewall.start(await runtime.listNetworks());
   await tenants.ensureDefault();
+  // Each tenant's image bytes are sized once now, so the first quota read has them.
+  for (const tenant of store.state.tenants) imageBytes.bytesOf(tenant.name);
   await bootstrapAdminKey(store, keys, config, logger);
   // Volumes first (mounted again after a reboot, half-made ones removed): apps that mount them start below.
   await storage.recover();
@@ -205,6 +210,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       runtime,
       prefix: config.prefix,
       timeoutMs: config.buildTimeoutMs,
+      images: imageBytes,
       quotaOf,
       state: () => store.state,
       logger,

@@ -25,6 +25,7 @@ export function renderQuota(limits: QuotaLimits, usage: QuotaUsage): string {
       ...(usage.writableLayers
         ? [["  writable layers", formatMemory(usage.writableLayers), "", chalk.dim("written into --writable-rootfs apps, sampled")]]
         : []),
+      ...(usage.images ? [["  images", formatMemory(usage.images), "", chalk.dim("built images, each whole (its base too)")]] : []),
       ...(usage.apps === undefined || limits.maxApps === undefined
         ? []
         : [["apps", usage.apps, limits.maxApps, bar(usage.apps, limits.maxApps)]]),

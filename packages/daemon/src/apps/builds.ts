@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { ApiError, type BuildQuery, checkImageReference, formatBytes, type QuotaLimits } from "@minicloud/shared";
 import type { Logger } from "pino";
 import { LineOutbox } from "../common/line-outbox.ts";
+import type { ImageBytes } from "../quota/image-bytes.ts";
 import { storageOf } from "../quota/usage.ts";
 import { BuildFailedError, type Runtime } from "../runtime/runtime.ts";
 import type { State } from "../store/schema.ts";
@@ -28,6 +29,8 @@ export interface BuildsDeps {
   prefix: string;
   /** How long one build may run (MC_BUILD_TIMEOUT). */
   timeoutMs: number;
+  /** The tenant's image bytes, sized again after each build. */
+  images: ImageBytes;
   /** The tenant's limits and state: a built image counts against its storage. */
   quotaOf: (tenant: string) => QuotaLimits;
   state: () => Readonly<State>;
@@ -89,10 +92,11 @@ export class Builds {
    */
   private async checkStorage(tenant: string, tag: string): Promise<void> {
     const limit = this.deps.quotaOf(tenant).maxStorage;
-    const images = await this.runtime.tenantImageBytes(tenant);
+    const images = await this.deps.images.refresh(tenant);
     const volumes = storageOf(this.deps.state(), tenant);
     if (volumes + images <= limit) return;
     await this.runtime.removeImage(tag);
+    await this.deps.images.refresh(tenant);
     throw new ApiError(
       "quota_exceeded",
       `the built image would bring tenant ${tenant}'s storage to ${formatBytes(volumes + images)} (volumes and snapshots ${formatBytes(volumes)}, images ${formatBytes(images)}), over its limit of ${formatBytes(limit)}; the image was removed — free storage or ask for a larger quota`,

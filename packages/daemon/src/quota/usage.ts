@@ -12,7 +12,13 @@ export function resourcesOf(spec: AppSpec): ResourceRequest {
  * it will run (the larger of the two per resource, since old and new run side by side for a moment).
  * `exclude` leaves one app out, to check a change to it.
  */
-export function usageOf(state: Readonly<State>, tenant: string, exclude?: string, measured?: MeasuredStorage): QuotaUsage {
+export function usageOf(
+  state: Readonly<State>,
+  tenant: string,
+  exclude?: string,
+  measured?: MeasuredStorage,
+  images?: MeasuredStorage,
+): QuotaUsage {
   const usage: QuotaUsage = { instances: 0, cpus: 0, memory: 0, storage: 0 };
   for (const app of state.apps) {
     if (app.tenant !== tenant || app.name === exclude) continue;
@@ -30,6 +36,10 @@ export function usageOf(state: Readonly<State>, tenant: string, exclude?: string
   if (measured) {
     usage.writableLayers = measured.bytesOf(tenant);
     usage.storage += usage.writableLayers;
+  }
+  if (images) {
+    usage.images = images.bytesOf(tenant);
+    usage.storage += usage.images;
   }
   return usage;
 }
@@ -51,7 +61,7 @@ function snapshotBytesOf(state: Readonly<State>, tenant: string): number {
   return bytes;
 }
 
-/** Storage measured on the engine rather than recorded in state (writable root filesystems). */
+/** Storage measured on the engine rather than recorded in state (writable root filesystems, built images). */
 export interface MeasuredStorage {
   bytesOf(tenant: string): number;
 }

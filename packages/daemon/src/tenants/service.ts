@@ -28,6 +28,8 @@ export interface TenantServiceDeps {
   secrets?: { dropTenant(state: State, tenant: string): void };
   /** What writable root filesystems hold, last sampled: part of storage usage. */
   measured?: MeasuredStorage;
+  /** The tenant's images on the engine, part of its storage. */
+  images?: MeasuredStorage;
 }
 
 /** Tenants and their quotas (admin only); deleting one removes everything it owns. */
@@ -102,7 +104,7 @@ export class TenantService {
       name: record.name,
       createdAt: record.createdAt,
       limits: record.quota,
-      usage: usageOf(state, record.name, undefined, this.deps.measured),
+      usage: usageOf(state, record.name, undefined, this.deps.measured, this.deps.images),
       apps: state.apps.filter((a) => a.tenant === record.name).length,
       keys: state.keys.filter((k) => k.tenant === record.name && !k.revokedAt).length,
     };

@@ -30,6 +30,8 @@ export const quotaUsageSchema = z.object({
   snapshots: z.number().optional(),
   /** Bytes written into writable root filesystems (--writable-rootfs), last sampled; part of `storage`. */
   writableLayers: z.number().optional(),
+  /** Bytes of the tenant's images on the engine (its builds; each image's whole size), last sized; part of `storage`. */
+  images: z.number().optional(),
   /** Apps, whatever their count: what `maxApps` counts. */
   apps: z.number().optional(),
 });
