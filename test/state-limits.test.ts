@@ -104,5 +104,10 @@ describe("state and disk limits: env size, app count, release history, writable 
     const quota = json<{ usage: { storage: number; writableLayers?: number } }>((await mc(["quota", "--json"], tenant.env)).stdout);
     assert.ok((quota.usage.writableLayers ?? 0) >= 50 * 1024 ** 2, JSON.stringify(quota.usage));
     assert.equal(quota.usage.storage, quota.usage.writableLayers);
+    // Volumes are checked against the same total.
+    const volume = await mc(["volumes", "create", "data", "--size", "16m", "--json"], tenant.env);
+    assert.equal(volume.code, 1, volume.stderr);
+    assert.equal(errorOf(volume).code, "quota_exceeded");
+    assert.match(errorOf(volume).message, /volumes and snapshots hold \S+, writable root filesystems \S+, this needs 16m more, the limit is 50m/);
   });
 });

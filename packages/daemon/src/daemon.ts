@@ -86,6 +86,16 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     logger,
   });
   const domains = new DomainService({ store, events, networking, domain });
+  const writableLayers = new WritableLayers({
+    state: () => store.state,
+    runtime,
+    events,
+    logger,
+    quotaOf,
+    // Bound late: apps need storage first.
+    stopApp: async (tenant, app) => void (await apps.stop(tenant, app)),
+    intervalMs: config.diskSampleIntervalMs,
+  });
   const storage = await createStorage({
     dataDir,
     backend: config.volumeBackend,
@@ -96,6 +106,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     events,
     auditLog,
     logger,
+    measured: writableLayers,
     apps: () => ({
       stop: async (tenant, app) => void (await apps.stop(tenant, app)),
       start: async (tenant, app) => void (await apps.start(tenant, app)),
@@ -143,15 +154,6 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       void reconciler.run();
     },
     onEngineEvent: (event) => apps.observed.invalidate(event.containerId),
-  });
-  const writableLayers = new WritableLayers({
-    state: () => store.state,
-    runtime,
-    events,
-    logger,
-    quotaOf,
-    stopApp: async (tenant, app) => void (await apps.stop(tenant, app)),
-    intervalMs: config.diskSampleIntervalMs,
   });
   const imageBytes = new ImageBytes(runtime, logger);
   const tenants = new TenantService({

@@ -3,7 +3,7 @@ import { ApiError, formatBytes, type QuotaLimits, type Volume, type VolumeMount 
 import type { Logger } from "pino";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import type { EventBus } from "../events/bus.ts";
-import { storageOf } from "../quota/usage.ts";
+import { type MeasuredStorage, storageOf } from "../quota/usage.ts";
 import type { AppRecord, State, VolumeRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import type { VolumeBackend } from "./backend.ts";
@@ -17,6 +17,8 @@ export interface VolumeServiceDeps {
   logger: Logger;
   /** Stops and starts the app that mounts a volume (bound late: apps need volumes first). */
   apps: () => AppControl;
+  /** What writable root filesystems hold, last sampled: storage too. */
+  measured?: MeasuredStorage | undefined;
 }
 
 /** Stops and starts an app around work on its volume. */
@@ -78,11 +80,13 @@ export class VolumeService {
   /** Checks the quota for `extraBytes` more storage; call under the tenant lock. */
   assertStorage(tenant: string, extraBytes: number, excludeVolume?: string, replacing = 0): void {
     const limit = this.deps.quotaOf(tenant).maxStorage;
-    const used = storageOf(this.deps.store.state, tenant, excludeVolume) + replacing;
+    const writable = this.deps.measured?.bytesOf(tenant) ?? 0;
+    const used = storageOf(this.deps.store.state, tenant, excludeVolume) + replacing + writable;
     if (used + extraBytes > limit) {
+      const layers = writable ? `, writable root filesystems ${formatBytes(writable)}` : "";
       throw new ApiError(
         "quota_exceeded",
-        `quota exceeded for storage in tenant ${tenant}: volumes and snapshots hold ${formatBytes(used)}, this needs ${formatBytes(extraBytes)} more, the limit is ${formatBytes(limit)} — delete volumes or snapshots (mc volumes delete / mc volumes snapshots delete) or ask an admin to raise it (mc tenants quota --max-storage)`,
+        `quota exceeded for storage in tenant ${tenant}: volumes and snapshots hold ${formatBytes(used - writable)}${layers}, this needs ${formatBytes(extraBytes)} more, the limit is ${formatBytes(limit)} — delete volumes or snapshots (mc volumes delete / mc volumes snapshots delete) or ask an admin to raise it (mc tenants quota --max-storage)`,
       );
     }
   }

@@ -5,6 +5,7 @@ import type { AppVolumes } from "../apps/volumes-port.ts";
 import type { AuditLog } from "../audit/log.ts";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import type { EventBus } from "../events/bus.ts";
+import type { MeasuredStorage } from "../quota/usage.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import type { Store } from "../store/store.ts";
 import { appVolumes } from "./app-volumes.ts";
@@ -27,6 +28,8 @@ export interface StorageDeps {
   logger: Logger;
   /** Stops and starts apps around a restore (bound late: apps need volumes first). */
   apps: () => AppControl;
+  /** What writable root filesystems hold, last sampled: counted in volume checks. */
+  measured?: MeasuredStorage | undefined;
 }
 
 /** Loop-backed volumes where they can be made (root, loop devices, mkfs.ext4), plain directories elsewhere. */
