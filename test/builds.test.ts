@@ -233,6 +233,18 @@ describe("builds: time limit, cancellation and the storage quota", () => {
     assert.deepEqual(leftovers, [], "the builds' cgroup is removed after the build");
   });
 
+  test("RUN steps run on the tenant's network (fenced off the host like its apps), not the engine's default bridge", async () => {
+    const dir = await appDir({ Dockerfile: `FROM ${BASE_IMAGE}\nRUN ip -4 -o addr show eth0 && exit 7\n` });
+    dirs.push(dir);
+    const result = await mc(["deploy", "where", "--json"], acme.env, { cwd: dir });
+    assert.equal(result.code, 1, result.stderr);
+    const [network] = await docker.listNetworks({ filters: { label: [`minicloud.prefix=${daemon.prefix}`, "minicloud.tenant=acme"] } });
+    const subnet = network?.IPAM?.Config?.[0]?.Subnet;
+    assert.ok(subnet, "the tenant's network exists");
+    const address = /inet (\d+\.\d+\.\d+)\.\d+\//.exec(result.stderr)?.[1];
+    assert.equal(address, subnet.split(".").slice(0, 3).join("."), result.stderr);
+  });
+
   test("a built image counts in the tenant's storage (mc quota: usage.images, part of usage.storage)", async () => {
     const dir = await appDir({
       Dockerfile: `FROM ${BASE_IMAGE}\nRUN mkdir -p /www && head -c 1000000 /dev/urandom > /www/blob\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n`,

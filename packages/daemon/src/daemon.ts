@@ -213,6 +213,11 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       prefix: config.prefix,
       timeoutMs: config.buildTimeoutMs,
       images: imageBytes,
+      network: async (tenant) => {
+        const network = await runtime.ensureNetwork(tenant);
+        await networking.attachNetwork(network);
+        return network;
+      },
       quotaOf,
       state: () => store.state,
       logger,

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { LineOutbox } from "../common/line-outbox.ts";
 import type { ImageBytes } from "../quota/image-bytes.ts";
 import { storageOf } from "../quota/usage.ts";
-import { BuildFailedError, type Runtime } from "../runtime/runtime.ts";
+import { BuildFailedError, type Runtime, type TenantNetwork } from "../runtime/runtime.ts";
 import type { State } from "../store/schema.ts";
 import { spoolContext } from "./build-context.ts";
 import { dockerfileSources } from "./dockerfile-sources.ts";
@@ -29,6 +29,8 @@ export interface BuildsDeps {
   prefix: string;
   /** How long one build may run (MC_BUILD_TIMEOUT). */
   timeoutMs: number;
+  /** The tenant's network, ready (its DNS and host firewall rules in place): RUN steps run on it. */
+  network: (tenant: string) => Promise<TenantNetwork>;
   /** The tenant's image bytes, sized again after each build. */
   images: ImageBytes;
   /** The tenant's limits and state: a built image counts against its storage. */
@@ -65,6 +67,7 @@ export class Builds {
     const spooled = await spoolContext(context, options.dockerfile ?? "Dockerfile", MAX_BUILD_CONTEXT_BYTES);
     try {
       if (spooled.dockerfile !== undefined) await this.checkSources(tenant, spooled.dockerfile, options.buildArgs ?? {});
+      const network = await this.deps.network(tenant);
       signal.throwIfAborted();
       await this.runtime.buildImage(
         spooled.open(),
@@ -77,6 +80,7 @@ export class Builds {
           noCache: options.noCache === "true",
           buildArgs: options.buildArgs ?? {},
           signal,
+          network: network.name,
         },
         onOutput,
       );

@@ -158,6 +158,7 @@ export class DockerRuntime implements Runtime {
       output = await this.docker.buildImage(context, {
         // The pids limit of the tenant's builds (build-cgroups.ts).
         ...(cgroupParent ? { cgroupparent: cgroupParent } : {}),
+        ...(options.network ? { networkmode: options.network } : {}),
         // Closing the request is how the legacy builder is cancelled: it stops the step's container
         // and, with forcerm, removes it.
         ...(options.signal ? { abortSignal: options.signal } : {}),

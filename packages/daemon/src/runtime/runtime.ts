@@ -180,6 +180,8 @@ export interface BuildOptions {
   dockerfile?: string | undefined;
   noCache?: boolean;
   buildArgs?: Record<string, string>;
+  /** The network its RUN steps are on (the tenant's: fenced like its apps); the engine's default bridge when unset. */
+  network?: string;
   /** Aborting it ends the engine's build: the engine stops the running step and removes its container. */
   signal?: AbortSignal;
 }
