@@ -86,6 +86,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     logger,
   });
   const domains = new DomainService({ store, events, networking, domain });
+  const imageBytes = new ImageBytes(runtime, logger);
   const writableLayers = new WritableLayers({
     state: () => store.state,
     runtime,
@@ -95,6 +96,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     // Bound late: apps need storage first.
     stopApp: async (tenant, app) => void (await apps.stop(tenant, app)),
     intervalMs: config.diskSampleIntervalMs,
+    images: imageBytes,
   });
   const storage = await createStorage({
     dataDir,
@@ -155,7 +157,6 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     },
     onEngineEvent: (event) => apps.observed.invalidate(event.containerId),
   });
-  const imageBytes = new ImageBytes(runtime, logger);
   const tenants = new TenantService({
     store,
     runtime,

@@ -4,7 +4,7 @@ import { isServing } from "../apps/records.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import type { State } from "../store/schema.ts";
-import { storageOf } from "./usage.ts";
+import { type MeasuredStorage, storageOf } from "./usage.ts";
 
 export interface WritableLayerDeps {
   state: () => Readonly<State>;
@@ -15,6 +15,8 @@ export interface WritableLayerDeps {
   /** Stops an app (desired state stopped); its containers, and what they wrote, are kept. */
   stopApp: (tenant: string, app: string) => Promise<void>;
   intervalMs: number;
+  /** The tenant's built images, counted in its storage too. */
+  images?: MeasuredStorage | undefined;
 }
 
 interface Measured {
@@ -91,7 +93,7 @@ export class WritableLayers {
   private async enforce(tenant: string): Promise<void> {
     const state = this.deps.state();
     const limit = this.deps.quotaOf(tenant).maxStorage;
-    const others = storageOf(state, tenant);
+    const others = storageOf(state, tenant) + (this.deps.images?.bytesOf(tenant) ?? 0);
     const total = others + this.bytesOf(tenant);
     if (total <= limit) return;
     const byApp = new Map<string, number>();
@@ -111,7 +113,7 @@ export class WritableLayers {
         app,
         release: record.release,
         type: "instance.disk_exceeded",
-        message: `${app} stopped: its writable root filesystem holds ${formatBytes(bytes)}, and tenant ${tenant}'s storage (volumes, snapshots, writable layers) came to ${formatBytes(total)}, over its limit of ${formatBytes(limit)} — write to a volume instead, free storage (mc apps destroy frees the layer), or ask an admin to raise it (mc tenants quota --max-storage)`,
+        message: `${app} stopped: its writable root filesystem holds ${formatBytes(bytes)}, and tenant ${tenant}'s storage (volumes, snapshots, images, writable layers) came to ${formatBytes(total)}, over its limit of ${formatBytes(limit)} — write to a volume instead, free storage (mc apps destroy frees the layer), or ask an admin to raise it (mc tenants quota --max-storage)`,
         data: { writableBytes: bytes, storageBytes: total, limitBytes: limit, otherStorageBytes: others },
       });
       this.deps.logger.warn({ tenant, app, bytes, total, limit }, "app stopped: storage quota exceeded by its writable layer");
