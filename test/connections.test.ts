@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readdir } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
 import { TestDaemon } from "./harness/daemon.ts";
 import { curl, eventually } from "./harness/http.ts";
 import { json, mc } from "./harness/mc.ts";
@@ -111,5 +114,44 @@ describe("connections: open streams per key and tenant, slow headers, and the co
     open.push(beta1);
     assert.equal(beta1.status, 200, "another tenant's streams are its own");
     for (const stream of open.splice(0)) stream.close();
+  });
+});
+
+describe("connections: the fd budget keeps the control path alive", () => {
+  let daemon: TestDaemon;
+  let acme: TestTenant;
+  let beta: TestTenant;
+  const open: { close(): void }[] = [];
+  before(async () => {
+    daemon = await TestDaemon.create();
+    // Per-key and per-tenant limits out of the way: only the descriptors bound the followers here.
+    await daemon.start({ MC_STREAMS_PER_KEY: "10000", MC_STREAMS_PER_TENANT: "10000" });
+    [acme, beta] = await Promise.all([createTenant(daemon, "acme"), createTenant(daemon, "beta")]);
+    await deployVia(acme.client(), { name: "quiet", image: BASE_IMAGE, command: IDLE, count: 2 });
+  });
+  after(async () => {
+    for (const stream of open) stream.close();
+    await daemon.destroy();
+  });
+
+  test("with mcd's fd limit lowered to 400, followers are refused before it runs out; /healthz and another tenant's deploy still work", async () => {
+    await promisify(execFile)("prlimit", ["--pid", String(daemon.pid), "--nofile=400:400"]);
+    let refused: { status: number; body: Promise<string> } | undefined;
+    for (let i = 0; i < 400 && !refused; i++) {
+      const attempt = await follow(daemon, "quiet", acme.key);
+      open.push(attempt);
+      if (attempt.status !== 200) refused = attempt;
+    }
+    assert.ok(refused, "a follower was refused");
+    assert.equal(refused.status, 429);
+    assert.match(JSON.parse(await refused.body).detail, /of its 400 file descriptors/);
+    const fds = (await readdir(`/proc/${daemon.pid}/fd`)).length;
+    assert.ok(fds < 400, `mcd holds ${fds} descriptors, under its limit`);
+
+    const health = await curl(`${daemon.tcpUrl}/healthz`);
+    assert.equal(health.status, 200, health.body);
+    const deployed = await mc(["deploy", "web", "--image", SAMPLE_IMAGE, "--port", "8080", "--json"], beta.env);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    assert.equal((await mc(["status", "web", "--json"], beta.env)).code, 0);
   });
 });

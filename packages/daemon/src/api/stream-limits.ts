@@ -69,12 +69,13 @@ function bump(counts: Map<string, number>, name: string, by: number): void {
   else counts.delete(name);
 }
 
-let softLimit: number | undefined;
-
-/** Open descriptors from /proc/self/fd against the soft RLIMIT_NOFILE; undefined where /proc is not there. */
+/**
+ * Open descriptors from /proc/self/fd against the soft RLIMIT_NOFILE (read each time: an operator
+ * may change it with prlimit); undefined where /proc is not there.
+ */
 function procFds(): { open: number; limit: number } | undefined {
   try {
-    softLimit ??= Number(/^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? Number.NaN);
+    const softLimit = Number(/^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? Number.NaN);
     if (!Number.isFinite(softLimit)) return undefined;
     return { open: readdirSync("/proc/self/fd").length, limit: softLimit };
   } catch {
