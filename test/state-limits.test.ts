@@ -46,6 +46,9 @@ describe("state and disk limits: env size, app count, release history, writable 
     const quota = json<{ limits: { maxApps: number }; usage: { apps: number } }>((await mc(["quota", "--json"], tenant.env)).stdout);
     assert.equal(quota.limits.maxApps, 2);
     assert.equal(quota.usage.apps, 2);
+    assert.match((await mc(["quota"], tenant.env)).stdout, /apps\s+2\s+2/);
+    const bad = await mc(["tenants", "quota", "counted", "--max-apps=many", "--json"], daemon.env);
+    assert.equal(bad.code, 2, bad.stderr);
     // A redeploy of an app it has is not a new app.
     await deployVia(tenant.client(), { ...app("two"), env: { AGAIN: "1" } });
   });
@@ -108,6 +111,9 @@ describe("state and disk limits: env size, app count, release history, writable 
     const volume = await mc(["volumes", "create", "data", "--size", "16m", "--json"], tenant.env);
     assert.equal(volume.code, 1, volume.stderr);
     assert.equal(errorOf(volume).code, "quota_exceeded");
-    assert.match(errorOf(volume).message, /volumes and snapshots hold \S+, writable root filesystems \S+, this needs 16m more, the limit is 50m/);
+    assert.match(
+      errorOf(volume).message,
+      /volumes and snapshots hold \S+, writable root filesystems \S+, this needs 16m more, the limit is 50m/,
+    );
   });
 });
