@@ -94,7 +94,7 @@ describe("connections: open streams per key and tenant, slow headers, and the co
     assert.equal(cut, true, "the server closed the slow client's connection (MC_HEADER_TIMEOUT=2)");
   });
 
-  test("with many followers open, /healthz answers and another tenant deploys", async () => {
+  test("a tenant holds at most 50 across its keys; with them open, /healthz answers and another tenant deploys and follows", async () => {
     // A second key of acme: with two keys the tenant holds 40 followers.
     const made = await mc(["keys", "create", "--json"], acme.env);
     assert.equal(made.code, 0, made.stderr);
@@ -105,6 +105,15 @@ describe("connections: open streams per key and tenant, slow headers, and the co
     ]);
     open.push(...followers);
     assert.equal(followers.filter((f) => f.status === 200).length, 40);
+    // A third key: the tenant's 50 are reached whatever the keys.
+    const third = json<{ key: string }>((await mc(["keys", "create", "--json"], acme.env)).stdout).key;
+    const more = await Promise.all(Array.from({ length: 10 }, () => follow(daemon, "quiet", third)));
+    open.push(...more);
+    assert.equal(more.filter((f) => f.status === 200).length, 10);
+    const over = await follow(daemon, "quiet", third);
+    open.push(over);
+    assert.equal(over.status, 429);
+    assert.match(JSON.parse(await over.body).detail, /tenant acme has 50 streams open.*MC_STREAMS_PER_TENANT/);
 
     const health = await curl(`${daemon.tcpUrl}/healthz`);
     assert.equal(health.status, 200, health.body);
@@ -125,7 +134,7 @@ describe("connections: the fd budget keeps the control path alive", () => {
   before(async () => {
     daemon = await TestDaemon.create();
     // Per-key and per-tenant limits out of the way: only the descriptors bound the followers here.
-    await daemon.start({ MC_STREAMS_PER_KEY: "10000", MC_STREAMS_PER_TENANT: "10000" });
+    await daemon.start({ MC_STREAMS_PER_KEY: "10000", MC_STREAMS_PER_TENANT: "10000", MC_CONNECTIONS_PER_ADDRESS: "10000" });
     [acme, beta] = await Promise.all([createTenant(daemon, "acme"), createTenant(daemon, "beta")]);
     await deployVia(acme.client(), { name: "quiet", image: BASE_IMAGE, command: IDLE, count: 2 });
   });
@@ -153,5 +162,43 @@ describe("connections: the fd budget keeps the control path alive", () => {
     const deployed = await mc(["deploy", "web", "--image", SAMPLE_IMAGE, "--port", "8080", "--json"], beta.env);
     assert.equal(deployed.code, 0, deployed.stderr);
     assert.equal((await mc(["status", "web", "--json"], beta.env)).code, 0);
+  });
+});
+
+describe("connections: open connections per client address", () => {
+  let daemon: TestDaemon;
+  before(async () => {
+    daemon = await TestDaemon.create();
+    await daemon.start({ MC_CONNECTIONS_PER_ADDRESS: "20" });
+  });
+  after(() => daemon.destroy());
+
+  test("past MC_CONNECTIONS_PER_ADDRESS, one address's next connection is closed before it is read; closing some lets it in again", async () => {
+    const connect = () =>
+      new Promise<{ socket: net.Socket; closed: Promise<void> }>((resolve, reject) => {
+        const socket = net.connect(daemon.port, "127.0.0.1");
+        const closed = new Promise<void>((done) => socket.once("close", () => done()));
+        socket.on("error", () => undefined);
+        socket.once("connect", () => resolve({ socket, closed }));
+        socket.once("error", reject);
+      });
+    const held = await Promise.all(Array.from({ length: 20 }, connect));
+    try {
+      const extra = await connect();
+      await extra.closed;
+      assert.equal(
+        held.filter((c) => c.socket.destroyed || c.socket.readyState !== "open").length,
+        0,
+        "the 20 held connections are still open when the 21st was closed",
+      );
+    } finally {
+      for (const c of held) c.socket.destroy();
+    }
+    const health = await eventually(
+      () => curl(`${daemon.tcpUrl}/healthz`),
+      (r) => r.status === 200,
+      15_000,
+    );
+    assert.equal(health.status, 200, "with the held connections gone, the address is served again");
   });
 });

@@ -56,6 +56,8 @@ export interface DaemonConfig {
   streams: { perKey: number; perTenant: number };
   /** How long the TCP listener waits for a request's headers (slow clients are cut), and an idle keep-alive. */
   headerTimeoutMs: number;
+  /** Open TCP connections one client address may hold. */
+  connectionsPerAddress: number;
   logLevel: string;
   /** How volume sizes hold: `loop` (an ext4 image each; root on Linux), `dir` (tracked only), `auto`. */
   volumeBackend: "auto" | "loop" | "dir";
@@ -112,6 +114,7 @@ const SETTINGS = {
   "streams-per-key": { env: "MC_STREAMS_PER_KEY", kind: "number" },
   "streams-per-tenant": { env: "MC_STREAMS_PER_TENANT", kind: "number" },
   "header-timeout": { env: "MC_HEADER_TIMEOUT", kind: "number" },
+  "connections-per-address": { env: "MC_CONNECTIONS_PER_ADDRESS", kind: "number" },
   "log-level": { env: "MC_LOG_LEVEL", kind: "text" },
   "volume-backend": { env: "MC_VOLUME_BACKEND", kind: "text" },
   "host-firewall": { env: "MC_HOST_FIREWALL", kind: "text" },
@@ -143,6 +146,7 @@ const DEFAULTS: Partial<Record<SettingKey, string>> = {
   "streams-per-key": "20",
   "streams-per-tenant": "50",
   "header-timeout": "10",
+  "connections-per-address": "256",
   "log-level": "info",
   "volume-backend": "auto",
   "host-firewall": "auto",
@@ -302,6 +306,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
       perTenant: count("streams-per-tenant", "open streams per tenant"),
     },
     headerTimeoutMs: seconds("header-timeout") * 1000,
+    connectionsPerAddress: count("connections-per-address", "open connections per client address"),
     logLevel,
     volumeBackend: volumeBackend as DaemonConfig["volumeBackend"],
     hostFirewall: hostFirewall as DaemonConfig["hostFirewall"],

@@ -243,7 +243,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
         const deps = { store, auditLog, rateLimiter, streamLimits, authFailures, logger };
         upgradeRouters.push(attachUpgradeRouter(server, transport, deps, routes));
       },
-      config.headerTimeoutMs,
+      { headerTimeoutMs: config.headerTimeoutMs, connectionsPerAddress: config.connectionsPerAddress },
     );
   } catch (error) {
     await networking.release();

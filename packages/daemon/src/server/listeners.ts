@@ -87,6 +87,34 @@ async function claimSocket(socketPath: string): Promise<void> {
   await rm(socketPath, { force: true });
 }
 
+export interface TcpLimits {
+  headerTimeoutMs: number;
+  connectionsPerAddress: number;
+}
+
+/**
+ * One client address holds at most `max` open TCP connections; one more is closed as it is
+ * accepted, before any byte is read (so before any key is checked). Counted on the raw socket, so
+ * TLS handshakes count too.
+ */
+function capConnectionsPerAddress(server: Server, max: number): void {
+  const open = new Map<string, number>();
+  server.on("connection", (socket: net.Socket) => {
+    const address = socket.remoteAddress ?? "";
+    const count = open.get(address) ?? 0;
+    if (count >= max) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count + 1);
+    socket.once("close", () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+  });
+}
+
 export interface Listeners {
   tcpAddress: { host: string; port: number };
   close(): Promise<void>;
@@ -99,13 +127,14 @@ export async function startListeners(
   tls?: TlsMaterial,
   /** Extra wiring per server before it listens (WebSocket upgrades, say). */
   prepare: (server: Server, transport: "unix" | "tcp") => void = () => undefined,
-  /** How long a TCP client may take to send a request's headers (MC_HEADER_TIMEOUT). */
-  headerTimeoutMs = 10_000,
+  /** How long a TCP client may take to send a request's headers (MC_HEADER_TIMEOUT), and its open connections per address. */
+  tcpLimits: TcpLimits = { headerTimeoutMs: 10_000, connectionsPerAddress: 256 },
 ): Promise<Listeners> {
   await mkdir(path.dirname(socketPath), { recursive: true, mode: 0o755 });
   await claimSocket(socketPath);
   const unixServer = adaptor(fetch, "unix");
-  const tcpServer = adaptor(fetch, "tcp", tls, headerTimeoutMs);
+  const tcpServer = adaptor(fetch, "tcp", tls, tcpLimits.headerTimeoutMs);
+  capConnectionsPerAddress(tcpServer, tcpLimits.connectionsPerAddress);
   prepare(unixServer, "unix");
   prepare(tcpServer, "tcp");
   const previousMask = process.umask(0o177);
