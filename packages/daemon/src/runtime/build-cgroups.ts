@@ -12,8 +12,9 @@ const CGROUP_ROOT = "/sys/fs/cgroup";
  * With the engine's `cgroupfs` driver on this host, each tenant's builds run under
  * `/<prefix>-builds/<tenant>`, whose `pids.max` the daemon sets before the build: the kernel
  * enforces it for root in the container too (unlike RLIMIT_NPROC). The directories are removed
- * when the tenant's last running build ends. With the systemd driver, cgroup v2 without the pids
- * controller delegated, or a remote engine, there is no such limit (`parentFor` answers undefined).
+ * when the tenant's last running build ends. With the systemd driver, cgroup v2 (not handled yet),
+ * a daemon that may not write the cgroup file system, or a remote engine,
+ * there is no such limit (the parent is undefined).
  */
 export class BuildCgroups {
   private readonly prefix: string;
@@ -46,9 +47,10 @@ export class BuildCgroups {
     try {
       await mkdir(path.join(pidsDir, relative), { recursive: true });
       await writeFile(path.join(pidsDir, relative, "pids.max"), String(BUILD_PIDS));
-    } catch (error) {
+    } catch {
+      // Not root (no write access to the cgroup file system): the build runs without the limit.
       await release();
-      throw error;
+      return { parent: undefined, release: async () => undefined };
     }
     return { parent: `/${relative}`, release };
   }
