@@ -3,16 +3,26 @@ import path from "node:path";
 import { DEFAULT_QUOTA } from "@minicloud/shared";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
-import { Serial } from "../common/keyed-mutex.ts";
 import { emptyState, STATE_VERSION, type State } from "./schema.ts";
+
+interface PendingChange {
+  change: (state: State) => unknown;
+  resolve: (result: unknown) => void;
+  reject: (error: unknown) => void;
+}
 
 /**
  * The only code that touches persisted state. lowdb writes through a temp file and a rename, so a
- * crash leaves either the old or the new file; writes are serialised so no update is lost.
+ * crash leaves either the old or the new file. Changes apply one after another, in order; those
+ * that arrive while a write is under way are **coalesced** into the next write, so a burst of N
+ * updates costs about two writes instead of N (a write rewrites the whole file: its cost grows
+ * with the apps in state — see docs/security.md). Each update still resolves only once its
+ * change is on disk.
  */
 export class Store {
   private readonly db: Low<State>;
-  private readonly writes = new Serial();
+  private pending: PendingChange[] = [];
+  private flushing: Promise<void> | undefined;
 
   private constructor(db: Low<State>) {
     this.db = db;
@@ -58,11 +68,39 @@ export class Store {
 
   /** Applies a change and persists it before resolving; changes run one after another. */
   update<T>(change: (state: State) => T): Promise<T> {
-    return this.writes.run(async () => {
-      const result = change(this.db.data);
-      this.changes++;
-      await this.db.write();
-      return result;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ change, resolve: resolve as (result: unknown) => void, reject });
+      this.flushing ??= this.flush();
     });
+  }
+
+  /** Applies what is queued and writes once; repeats while more arrived during the write. */
+  private async flush(): Promise<void> {
+    // Changes never run inside the caller's update() call, as with a plain queue.
+    await Promise.resolve();
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0);
+        const settle: (() => void)[] = [];
+        for (const { change, resolve, reject } of batch) {
+          try {
+            const result = change(this.db.data);
+            this.changes++;
+            settle.push(() => resolve(result));
+          } catch (error) {
+            settle.push(() => reject(error));
+          }
+        }
+        try {
+          await this.db.write();
+        } catch (error) {
+          for (const { reject } of batch) reject(error);
+          continue;
+        }
+        for (const done of settle) done();
+      }
+    } finally {
+      this.flushing = undefined;
+    }
   }
 }

@@ -14,6 +14,7 @@ import { Store } from "./store.ts";
 const envBytes = Number(process.argv[2] ?? 1024);
 const RELEASES = 20;
 const WRITES = 20;
+const BURST = 50;
 
 function app(i: number): AppRecord {
   const spec = { ...SPEC_DEFAULTS, name: `app${i}`, image: "minicloud/hello:latest", env: { VALUE: "x".repeat(envBytes) } };
@@ -52,8 +53,21 @@ for (const apps of [10, 1000]) {
     }
     const ms = Number(process.hrtime.bigint() - started) / 1e6 / WRITES;
     const bytes = (await stat(path.join(dir, "state.json"))).size;
+    // A burst: BURST updates at once (other tenants' deploys, say), then one more behind them.
+    const burstStarted = process.hrtime.bigint();
+    const burst = Array.from({ length: BURST }, (_, i) =>
+      store.update((state) => {
+        const one = state.apps[i % state.apps.length];
+        if (one) one.updatedAt = new Date().toISOString();
+      }),
+    );
+    const lastStarted = process.hrtime.bigint();
+    await store.update(() => undefined);
+    const lastMs = Number(process.hrtime.bigint() - lastStarted) / 1e6;
+    await Promise.all(burst);
+    const burstMs = Number(process.hrtime.bigint() - burstStarted) / 1e6;
     console.log(
-      `${apps} apps × ${RELEASES} releases × ${envBytes} B env: state.json ${(bytes / 1024 ** 2).toFixed(1)} MiB, one write ${ms.toFixed(1)} ms`,
+      `${apps} apps × ${RELEASES} releases × ${envBytes} B env: state.json ${(bytes / 1024 ** 2).toFixed(1)} MiB, one write ${ms.toFixed(1)} ms; ${BURST} updates at once ${burstMs.toFixed(0)} ms, one update behind them ${lastMs.toFixed(0)} ms`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
