@@ -157,6 +157,16 @@ async function containersRunning(token: string) {
   return all.filter((c) => c.Command.includes(token));
 }
 
+/** The cgroups a daemon's builds run under (cgroup v1: one directory per controller). */
+async function buildCgroups(prefix: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const controller of await readdir("/sys/fs/cgroup").catch(() => [] as string[])) {
+    const names = await readdir(path.join("/sys/fs/cgroup", controller)).catch(() => [] as string[]);
+    found.push(...names.filter((name) => name === `${prefix}-builds`).map((name) => `${controller}/${name}`));
+  }
+  return found;
+}
+
 describe("builds: time limit, cancellation and the storage quota", () => {
   let daemon: TestDaemon;
   let acme: TestTenant;
@@ -229,8 +239,12 @@ describe("builds: time limit, cancellation and the storage quota", () => {
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /can't fork/);
     assert.doesNotMatch(result.stderr, /all 600 started/);
-    const leftovers = (await readdir("/sys/fs/cgroup/pids").catch(() => [])).filter((name) => name.startsWith(daemon.prefix));
-    assert.deepEqual(leftovers, [], "the builds' cgroup is removed after the build");
+    const leftovers = await eventually(
+      () => buildCgroups(daemon.prefix),
+      (dirs) => dirs.length === 0,
+      30_000,
+    );
+    assert.deepEqual(leftovers, [], "the builds' cgroups are removed after the build");
   });
 
   test("RUN steps run on the tenant's network (fenced off the host like its apps), not the engine's default bridge", async () => {
@@ -287,5 +301,11 @@ describe("builds: time limit, cancellation and the storage quota", () => {
       30_000,
     );
     assert.deepEqual(left, [], "the stopped build's container is removed");
+    const cgroups = await eventually(
+      () => buildCgroups(daemon.prefix),
+      (dirs) => dirs.length === 0,
+      30_000,
+    );
+    assert.deepEqual(cgroups, [], "and so are the builds' cgroups");
   });
 });

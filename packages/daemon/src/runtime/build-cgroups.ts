@@ -42,7 +42,8 @@ export class BuildCgroups {
         return;
       }
       this.running.delete(tenant);
-      await removeEverywhere(relative);
+      // The engine removes the step's container (and its cgroup) a moment after an aborted build.
+      void removeEventually(relative, () => this.running.has(tenant));
     };
     try {
       await mkdir(path.join(pidsDir, relative), { recursive: true });
@@ -64,13 +65,30 @@ export class BuildCgroups {
   }
 }
 
-/** The engine makes the parent in every controller (cgroup v1): remove the tenant's and, when empty, the prefix's. */
-async function removeEverywhere(relative: string): Promise<void> {
+/** Tries to remove the tenant's cgroups for about half a minute, unless a new build of the tenant started. */
+async function removeEventually(relative: string, inUse: () => boolean): Promise<void> {
+  for (let attempt = 1; attempt <= 12 && !inUse(); attempt++) {
+    if (await removeEverywhere(relative)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250 * attempt).unref());
+  }
+}
+
+/**
+ * The engine makes the parent in every controller (cgroup v1): removes the tenant's and, when
+ * empty, the prefix's. True when the tenant's are gone everywhere.
+ */
+async function removeEverywhere(relative: string): Promise<boolean> {
   const controllers = await readdir(CGROUP_ROOT).catch(() => [] as string[]);
+  let gone = true;
   for (const controller of controllers) {
     const dir = path.join(CGROUP_ROOT, controller, relative);
-    // Busy (a container still in it) or gone: either way there is nothing to do.
-    await rmdir(dir).catch(() => undefined);
+    try {
+      await rmdir(dir);
+    } catch (error) {
+      // Busy: a container is still in it (try again); missing: nothing to do.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") gone = false;
+    }
     await rmdir(path.dirname(dir)).catch(() => undefined);
   }
+  return gone;
 }
