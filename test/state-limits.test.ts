@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ApiError } from "@minicloud/shared";
 import { IDLE_COMMAND } from "./harness/apps.ts";
 import { TestDaemon } from "./harness/daemon.ts";
+import { docker } from "./harness/docker.ts";
 import { eventually } from "./harness/http.ts";
 import { errorOf, json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE } from "./harness/paths.ts";
@@ -75,6 +79,46 @@ describe("state and disk limits: env size, app count, release history, writable 
     assert.deepEqual(after, [KEEP + 4, KEEP + 5, KEEP + 6], "the rollback is a new release; the oldest kept one went");
     const status = json<{ release: number }>((await mc(["status", "web", "--json"], tenant.env)).stdout);
     assert.equal(status.release, KEEP + 6);
+  });
+
+  test("images the daemon built for pruned releases are removed; kept releases' images and host images stay", async () => {
+    const tenant = await createTenant(daemon, "builder");
+    const dir = await mkdtemp(path.join(os.tmpdir(), "mc-state-limits-"));
+    const exists = async (image: string) =>
+      docker
+        .getImage(image)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
+    try {
+      await writeFile(path.join(dir, "Dockerfile"), `FROM ${BASE_IMAGE}\nCOPY n /n\nCMD ["sleep", "3600"]\n`);
+      await writeFile(path.join(dir, "mc.toml"), 'app = "built"\nmemory = "32m"\ncpus = 0.1\n');
+      for (let i = 1; i <= KEEP + 1; i++) {
+        await writeFile(path.join(dir, "n"), String(i));
+        const result = await mc(["deploy", "--json"], tenant.env, { cwd: dir, timeoutMs: 120_000 });
+        assert.equal(result.code, 0, result.stderr);
+      }
+      // Release 1's image was the first build; release 1 itself is gone now.
+      const releases = json<{ releases: { version: number; image: string }[] }>(
+        (await mc(["releases", "built", "--json"], tenant.env)).stdout,
+      ).releases;
+      assert.deepEqual(
+        releases.map((r) => r.version).sort((a, b) => a - b),
+        [2, 3, 4],
+      );
+      const kept = new Set(releases.map((r) => r.image));
+      await eventually(
+        () => docker.listImages({ filters: { label: [`minicloud.prefix=${daemon.prefix}`, "minicloud.tenant=builder"] } }),
+        (images) => images.every((image) => (image.RepoTags ?? []).some((tag) => kept.has(tag))),
+        30_000,
+      );
+      for (const image of kept) assert.ok(await exists(image), `${image} of a kept release stays`);
+      assert.ok(await exists(BASE_IMAGE), "host images are never removed");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("an app writing 80 MB into its writable root filesystem over a 50 MB storage limit is stopped with instance.disk_exceeded", async () => {

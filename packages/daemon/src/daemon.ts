@@ -122,6 +122,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     tenantLocks,
     healthTimeoutMs: config.healthTimeoutMs,
     releaseHistory: config.releaseHistory,
+    builtImagePrefix: `${config.prefix}-images/`,
     logger,
     quotaOf,
     networking,

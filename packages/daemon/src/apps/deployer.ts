@@ -41,6 +41,8 @@ export interface DeployerDeps {
   drainMs: number;
   /** Releases kept per app (RELEASE_HISTORY when unset). */
   releaseHistory?: number | undefined;
+  /** Where the daemon's builds are tagged (`<prefix>-images/`): images of pruned releases there may go. */
+  builtImagePrefix?: string | undefined;
   /** Tells self-healing that the next exit of a container is on purpose. */
   expectExit?: ((containerId: string) => void) | undefined;
 }
@@ -302,17 +304,50 @@ export class Deployer {
     changes: SpecChange[],
   ): Promise<InstanceRecord[]> {
     const replaced = record.instances;
+    let dropped: ReleaseRecord[] = [];
     await this.finish(record, () => {
       for (const release of record.releases) if (release.status === "active") release.status = "superseded";
       record.releases.push(releaseRecord(version, spec, "active", rollbackOf, null, changes));
-      record.releases = prunedReleases(record.releases, version, this.deps.releaseHistory ?? RELEASE_HISTORY);
+      const kept = prunedReleases(record.releases, version, this.deps.releaseHistory ?? RELEASE_HISTORY);
+      dropped = record.releases.filter((r) => !kept.includes(r));
+      record.releases = kept;
       record.instances = created;
       record.spec = spec;
       record.release = version;
       record.phase = "ready";
       record.desired = "running";
     });
+    this.removeBuiltImages(record.tenant, dropped);
     return replaced;
+  }
+
+  /**
+   * Images the daemon built for pruned releases, once nothing of the tenant refers to them (a kept
+   * release, a deploy in flight, any app): they count in the tenant's storage. Host images and
+   * anything not tagged as the daemon's build are never removed. In the background; a failure is
+   * logged and the image stays (removed with the tenant).
+   */
+  private removeBuiltImages(tenant: string, dropped: ReleaseRecord[]): void {
+    const prefix = this.deps.builtImagePrefix;
+    if (!prefix) return;
+    const candidates = new Set(dropped.map((r) => r.spec.image).filter((image) => image.startsWith(`${prefix}${tenant}/`)));
+    if (candidates.size === 0) return;
+    const inUse = (names: string[]): boolean =>
+      this.deps.store.state.apps.some(
+        (a) =>
+          a.tenant === tenant &&
+          [a.spec, a.operation?.spec, ...a.releases.map((r) => r.spec)].some((spec) => spec !== undefined && names.includes(spec.image)),
+      );
+    void (async () => {
+      for (const image of candidates) {
+        if (inUse([image])) continue;
+        const info = await this.deps.runtime.inspectImage(image);
+        // Its own build only, and under none of its other names either (a kept release may use a digest).
+        if (!info || info.tenant !== tenant || inUse([image, ...info.names])) continue;
+        await this.deps.runtime.removeImage(image);
+        this.deps.logger.info({ tenant, image }, "image of a pruned release removed");
+      }
+    })().catch((error) => this.deps.logger.warn({ err: error, tenant }, "removing images of pruned releases failed"));
   }
 
   /** A release that did not become healthy: the old one keeps serving, a first deploy leaves nothing. */

@@ -60,7 +60,7 @@ export const RELEASE_ENV_BUDGET = 512 * 1024;
 /**
  * The newest `keep` releases while their env fits RELEASE_ENV_BUDGET, and the active one whatever
  * its age or size: older ones go, so state grows with apps, not with deploys. A rollback targets a
- * kept release; pruned releases' images are left on the engine.
+ * kept release (the deployer removes pruned releases' built images that nothing refers to).
  */
 export function prunedReleases(releases: ReleaseRecord[], active: number, keep: number, budget = RELEASE_ENV_BUDGET): ReleaseRecord[] {
   const kept = new Set(releases.filter((r) => r.version === active));

@@ -49,6 +49,8 @@ export interface AppServiceDeps {
   drainMs?: number;
   /** Releases kept per app (the active one always is). */
   releaseHistory?: number;
+  /** Where the daemon's builds are tagged: images of pruned releases there are removed when unused. */
+  builtImagePrefix?: string;
   /** Why an instance last stopped on its own (an OOM kill, an exit code). */
   lastExitOf?: (instanceId: string) => { at: string; reason: string; outOfMemory: boolean } | undefined;
   /** Whether the daemon has given up restarting an instance for now (crash loop). */
