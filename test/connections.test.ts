@@ -36,16 +36,25 @@ function follow(daemon: TestDaemon, app: string, key: string): Promise<{ status:
   });
 }
 
+/** A daemon with these settings, tenants acme and beta, and acme's idle app "quiet" with `count` instances. */
+async function daemonWithTenants(
+  settings: NodeJS.ProcessEnv,
+  count = 1,
+): Promise<{ daemon: TestDaemon; acme: TestTenant; beta: TestTenant }> {
+  const daemon = await TestDaemon.create();
+  await daemon.start(settings);
+  const [acme, beta] = await Promise.all([createTenant(daemon, "acme"), createTenant(daemon, "beta")]);
+  await deployVia(acme.client(), { name: "quiet", image: BASE_IMAGE, command: IDLE, count });
+  return { daemon, acme, beta };
+}
+
 describe("connections: open streams per key and tenant, slow headers, and the control path under load", () => {
   let daemon: TestDaemon;
   let acme: TestTenant;
   let beta: TestTenant;
   const open: { close(): void }[] = [];
   before(async () => {
-    daemon = await TestDaemon.create();
-    await daemon.start({ MC_HEADER_TIMEOUT: "2", MC_STREAMS_PER_KEY: "20", MC_STREAMS_PER_TENANT: "50" });
-    [acme, beta] = await Promise.all([createTenant(daemon, "acme"), createTenant(daemon, "beta")]);
-    await deployVia(acme.client(), { name: "quiet", image: BASE_IMAGE, command: IDLE });
+    ({ daemon, acme, beta } = await daemonWithTenants({ MC_HEADER_TIMEOUT: "2", MC_STREAMS_PER_KEY: "20", MC_STREAMS_PER_TENANT: "50" }));
   });
   after(async () => {
     for (const stream of open) stream.close();
@@ -132,11 +141,9 @@ describe("connections: the fd budget keeps the control path alive", () => {
   let beta: TestTenant;
   const open: { close(): void }[] = [];
   before(async () => {
-    daemon = await TestDaemon.create();
     // Per-key and per-tenant limits out of the way: only the descriptors bound the followers here.
-    await daemon.start({ MC_STREAMS_PER_KEY: "10000", MC_STREAMS_PER_TENANT: "10000", MC_CONNECTIONS_PER_ADDRESS: "10000" });
-    [acme, beta] = await Promise.all([createTenant(daemon, "acme"), createTenant(daemon, "beta")]);
-    await deployVia(acme.client(), { name: "quiet", image: BASE_IMAGE, command: IDLE, count: 2 });
+    const settings = { MC_STREAMS_PER_KEY: "10000", MC_STREAMS_PER_TENANT: "10000", MC_CONNECTIONS_PER_ADDRESS: "10000" };
+    ({ daemon, acme, beta } = await daemonWithTenants(settings, 2));
   });
   after(async () => {
     for (const stream of open) stream.close();
