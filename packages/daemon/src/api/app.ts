@@ -108,9 +108,8 @@ export function createApi(deps: ApiDeps) {
   // everywhere, also where the caller's role makes the route ignore it.
   api.use("/v1/*", (c, next) => {
     const tenant = c.req.query("tenant");
-    if (tenant !== undefined && checkName(tenant)) {
-      throw new ApiError("invalid_input", `tenant: ${checkName(tenant)}`, [{ field: "tenant", message: checkName(tenant) ?? "" }]);
-    }
+    const problem = tenant === undefined ? undefined : checkName(tenant);
+    if (problem) throw new ApiError("invalid_input", `tenant: ${problem}`, [{ field: "tenant", message: problem }]);
     return next();
   });
 

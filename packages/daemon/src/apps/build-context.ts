@@ -2,9 +2,11 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { type Readable, Transform } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ApiError } from "@minicloud/shared";
+import { byteLimit } from "../common/byte-limit.ts";
+import { readTarFile } from "../common/tar-file.ts";
 
 /** The Dockerfile is read for its FROM lines; one larger than this is not a Dockerfile. */
 const MAX_DOCKERFILE_BYTES = 1024 * 1024;
@@ -26,7 +28,9 @@ export async function spoolContext(context: Readable, dockerfilePath: string, ma
   const file = path.join(dir, "context.tar");
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
-    await pipeline(context, byteLimit(maxBytes), createWriteStream(file, { mode: 0o600 }));
+    const tooLarge = () =>
+      new ApiError("payload_too_large", `the build context is larger than ${maxBytes / 1024 / 1024} MiB — add a .dockerignore`);
+    await pipeline(context, byteLimit(maxBytes, tooLarge), createWriteStream(file, { mode: 0o600 }));
     const dockerfile = await readEntry(file, dockerfilePath);
     return { dockerfile, open: () => createReadStream(file), remove };
   } catch (error) {
@@ -36,40 +40,10 @@ export async function spoolContext(context: Readable, dockerfilePath: string, ma
 }
 
 async function readEntry(file: string, wanted: string): Promise<string | undefined> {
-  const { extract } = await import("tar-stream");
   const target = path.posix.normalize(wanted).replace(/^\.\//, "");
-  const tar = extract();
-  let text: string | undefined;
-  tar.on("entry", (header, entry, next) => {
-    const name = path.posix.normalize(header.name).replace(/^\.\//, "");
-    if (name !== target || header.type !== "file" || (header.size ?? 0) > MAX_DOCKERFILE_BYTES) {
-      entry.resume();
-      entry.on("end", next);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    entry.on("data", (chunk: unknown) => chunks.push(chunk as Buffer));
-    entry.on("end", () => {
-      text = Buffer.concat(chunks).toString("utf8");
-      next();
-    });
-  });
   try {
-    await pipeline(createReadStream(file), tar);
+    return await readTarFile(createReadStream(file), (name) => path.posix.normalize(name) === target, MAX_DOCKERFILE_BYTES);
   } catch {
     throw new ApiError("invalid_input", "the build context is not a tar archive");
   }
-  return text;
-}
-
-export function byteLimit(max: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length;
-      if (seen > max)
-        callback(new ApiError("payload_too_large", `the build context is larger than ${max / 1024 / 1024} MiB — add a .dockerignore`));
-      else callback(null, chunk);
-    },
-  });
 }

@@ -25,7 +25,7 @@ import { specChanges } from "./spec.ts";
 export interface DeployOptions {
   rollbackOf?: number;
   /** Called once the release is recorded and its quota reserved (a detached deploy answers then). */
-  onBegun?: (record: AppRecord) => void;
+  onBegun?: (record: AppRecord, changes: SpecChange[]) => void;
 }
 
 export interface DeployerDeps {
@@ -82,7 +82,7 @@ export class Deployer {
     const changes = specChanges(findApp(this.deps.store.state, tenant, spec.name)?.spec, spec);
     const { record, version, first } = await this.begin(tenant, "deploy", spec);
     watch.lap("reserve");
-    options.onBegun?.(record);
+    options.onBegun?.(record, changes);
     // A new host's route loads into Caddy while the containers start (see networking/exposure.ts).
     if (first) void this.deps.networking.publish();
     events.publish({

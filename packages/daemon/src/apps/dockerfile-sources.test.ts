@@ -18,6 +18,7 @@ test("every FROM and COPY --from that is not an earlier stage is a source image"
 });
 
 test("ARGs before the first FROM are substituted, build arguments first; an unresolved one is refused", () => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile's own ${VAR} syntax, not a template
   const text = "ARG BASE=minicloud/base:latest\nARG TAG\nFROM ${BASE}\nFROM app:${TAG:-1}\nCOPY --from=$BASE /x /x\n";
   assert.deepEqual(dockerfileSources(text).images, ["minicloud/base:latest", "app:1", "minicloud/base:latest"]);
   assert.deepEqual(dockerfileSources(text, { BASE: "evil/private" }).images.slice(0, 1), ["evil/private"]);

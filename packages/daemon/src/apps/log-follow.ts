@@ -143,6 +143,7 @@ export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail"
     if (closed) return;
     closed = true;
     clearInterval(timer);
+    unsubscribe?.();
     if (flushTimer) clearTimeout(flushTimer);
     flush();
     for (const stream of streams.values()) stream.destroy();
@@ -155,7 +156,6 @@ export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail"
     flushTimer ??= setTimeout(flush, REORDER_MS);
   });
   const timer = setInterval(() => void watch(), WATCH_MS);
-  out.on("close", () => unsubscribe?.());
   out.on("close", close);
   void watch();
   return out;

@@ -8,6 +8,7 @@ import {
   type PlatformEvent,
   type QuotaLimits,
   type ScaleChange,
+  type SpecChange,
 } from "@minicloud/shared";
 import type { Logger } from "pino";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
@@ -27,7 +28,7 @@ import { PLATFORM, readLogs } from "./log-read.ts";
 import type { AppNetworking } from "./networking-port.ts";
 import { findApp, requireAnyApp, requireIdleApp } from "./records.ts";
 import type { AppSecrets } from "./secrets-port.ts";
-import { resolveSpec, specChanges } from "./spec.ts";
+import { resolveSpec } from "./spec.ts";
 import { type InstanceObservation, toAppView } from "./view.ts";
 import type { AppVolumes } from "./volumes-port.ts";
 
@@ -106,10 +107,12 @@ export class AppService {
     await this.deps.volumes?.prepare(tenant, spec);
     if (!options.detach) {
       const record = await this.deployer.deploy(tenant, spec);
-      return { ...(await this.changed(record)), changes: specChanges(before, record.spec) };
+      // What it changed is recorded with the release it committed.
+      const changes = record.releases.find((r) => r.version === record.release)?.changes ?? [];
+      return { ...(await this.changed(record)), changes };
     }
-    const record = await new Promise<AppRecord>((resolve, reject) => {
-      this.deployer.deploy(tenant, spec, { onBegun: resolve }).then(
+    const { record, changes } = await new Promise<{ record: AppRecord; changes: SpecChange[] }>((resolve, reject) => {
+      this.deployer.deploy(tenant, spec, { onBegun: (record, changes) => resolve({ record, changes }) }).then(
         () => this.observed.clear(),
         (error: unknown) => {
           // Before it began, the caller hears of it; after, deploy.failed carries it.
@@ -118,7 +121,7 @@ export class AppService {
         },
       );
     });
-    return { ...(await this.view(record, { fresh: true })), changes: specChanges(before, record.operation?.spec ?? spec) };
+    return { ...(await this.view(record, { fresh: true })), changes };
   }
 
   /**

@@ -1,24 +1,6 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
+import { runHostCommand as run } from "../common/host-command.ts";
 import { countJumps, jumpRule, restoreScript } from "./rules.ts";
-
-/** The program's output, or an error carrying its stderr. */
-function run(bin: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (chunk) => (stdout += chunk));
-    child.stderr?.on("data", (chunk) => (stderr += chunk));
-    child.once("error", reject);
-    child.once("close", (code) => {
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`${bin} ${args.join(" ")} failed (${code}): ${stderr.trim()}`));
-    });
-    // A program that exits before reading its input fails by its exit code, not by EPIPE here.
-    child.stdin?.on("error", () => undefined);
-    child.stdin?.end(input);
-  });
-}
 
 /**
  * The iptables the engine uses: the first of `iptables` and `iptables-legacy` that shows Docker's

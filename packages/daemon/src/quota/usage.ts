@@ -30,9 +30,10 @@ export function usageOf(
   }
   usage.apps = state.apps.filter((a) => a.tenant === tenant).length;
   usage.cpus = Math.round(usage.cpus * 100) / 100;
-  usage.storage = storageOf(state, tenant);
-  usage.snapshots = snapshotBytesOf(state, tenant);
-  usage.volumes = usage.storage - usage.snapshots;
+  const recorded = recordedStorageOf(state, tenant);
+  usage.volumes = recorded.volumes;
+  usage.snapshots = recorded.snapshots;
+  usage.storage = recorded.volumes + recorded.snapshots;
   if (measured) {
     usage.writableLayers = measured.bytesOf(tenant);
     usage.storage += usage.writableLayers;
@@ -46,19 +47,19 @@ export function usageOf(
 
 /** Storage a tenant holds: every volume's full size (reserved when it is created) and its snapshots' bytes. */
 export function storageOf(state: Readonly<State>, tenant: string, excludeVolume?: string): number {
-  let bytes = 0;
-  for (const volume of state.volumes) {
-    if (volume.tenant !== tenant) continue;
-    for (const snapshot of volume.snapshots) bytes += snapshot.bytes;
-    if (volume.name !== excludeVolume) bytes += volume.size;
-  }
-  return bytes;
+  const { volumes, snapshots } = recordedStorageOf(state, tenant, excludeVolume);
+  return volumes + snapshots;
 }
 
-function snapshotBytesOf(state: Readonly<State>, tenant: string): number {
-  let bytes = 0;
-  for (const volume of state.volumes) if (volume.tenant === tenant) for (const snapshot of volume.snapshots) bytes += snapshot.bytes;
-  return bytes;
+/** The two parts of the storage recorded in state, in one pass over the volumes. */
+function recordedStorageOf(state: Readonly<State>, tenant: string, excludeVolume?: string): { volumes: number; snapshots: number } {
+  const parts = { volumes: 0, snapshots: 0 };
+  for (const volume of state.volumes) {
+    if (volume.tenant !== tenant) continue;
+    for (const snapshot of volume.snapshots) parts.snapshots += snapshot.bytes;
+    if (volume.name !== excludeVolume) parts.volumes += volume.size;
+  }
+  return parts;
 }
 
 /** Storage measured on the engine rather than recorded in state (writable root filesystems, built images). */

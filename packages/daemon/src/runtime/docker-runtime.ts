@@ -1,10 +1,11 @@
 import { Readable } from "node:stream";
 import Docker from "dockerode";
+import { readTarFile } from "../common/tar-file.ts";
 import { BuildCgroups } from "./build-cgroups.ts";
 import { containerConfig } from "./container-config.ts";
 import { startExec } from "./docker-exec.ts";
 import { engineError, messageOf, statusOf } from "./engine-errors.ts";
-import { firstFileOfTar, resolveUser } from "./image-user.ts";
+import { resolveUser } from "./image-user.ts";
 import { LABEL, objectName, ownedLabels } from "./labels.ts";
 import { LogFrameParser } from "./log-frames.ts";
 import {
@@ -83,7 +84,10 @@ export class DockerRuntime implements Runtime {
     });
     try {
       const read = async (file: string) =>
-        firstFileOfTar((await container.getArchive({ path: file })) as unknown as Readable).catch(() => "");
+        readTarFile((await container.getArchive({ path: file })) as unknown as Readable).then(
+          (text) => text ?? "",
+          () => "",
+        );
       const user = resolveUser(spec, await read("/etc/passwd"), await read("/etc/group"));
       if (!user) throw new Error(`the image's user "${spec}" is not in its /etc/passwd`);
       return user;

@@ -1,5 +1,3 @@
-import type { Readable } from "node:stream";
-
 /** `USER` as Docker has it: "", "name", "uid", "name:group", "uid:gid". */
 export function parseUserSpec(user: string): { user: string; group: string | undefined } {
   const [name = "", group] = user.split(":");
@@ -18,30 +16,4 @@ export function resolveUser(spec: string, passwd: string, group: string): { uid:
     gid = /^\d+$/.test(groupName) ? Number(groupName) : groupEntry ? Number(groupEntry.split(":")[2]) : gid;
   }
   return { uid, gid };
-}
-
-/** The first file's text in a tar stream (what the engine's archive endpoint returns for one path). */
-export async function firstFileOfTar(stream: Readable): Promise<string> {
-  const { extract } = await import("tar-stream");
-  const tar = extract();
-  let text = "";
-  let done = false;
-  tar.on("entry", (_header, entry, next) => {
-    const chunks: Buffer[] = [];
-    entry.on("data", (chunk: unknown) => {
-      if (!done) chunks.push(chunk as Buffer);
-    });
-    entry.on("end", () => {
-      if (!done) text = Buffer.concat(chunks).toString("utf8");
-      done = true;
-      next();
-    });
-  });
-  stream.pipe(tar);
-  await new Promise<void>((resolve, reject) => {
-    tar.on("finish", resolve);
-    tar.on("error", reject);
-    stream.on("error", reject);
-  });
-  return text;
 }

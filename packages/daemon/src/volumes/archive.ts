@@ -5,6 +5,7 @@ import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { constants, createZstdCompress, createZstdDecompress } from "node:zlib";
 import { ApiError } from "@minicloud/shared";
+import { byteLimit } from "../common/byte-limit.ts";
 
 /**
  * Snapshots, exports and imports share one format: a tar of the volume's data directory,
@@ -47,22 +48,7 @@ export async function extractArchive(
   owner: { uid: number; gid: number },
 ): Promise<void> {
   const { extract } = await import("tar-fs");
-  let seen = 0;
-  // The last 1 KiB seen: a whole tar ends with two zero blocks; one cut short does not.
-  let tail = Buffer.alloc(0);
-  const limit = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length;
-      tail = Buffer.concat([tail, chunk]).subarray(-1024);
-      if (seen > limitBytes)
-        callback(new ApiError("payload_too_large", `the archive unpacks to more than the volume's ${limitBytes} bytes`));
-      else callback(null, chunk);
-    },
-    flush(callback) {
-      const whole = seen >= 1024 && seen % 512 === 0 && tail.every((byte) => byte === 0);
-      callback(whole ? null : new ApiError("invalid_input", "not a whole volume archive (.tar.zst): it is cut short or not a tar"));
-    },
-  });
+  const tooLarge = () => new ApiError("payload_too_large", `the archive unpacks to more than the volume's ${limitBytes} bytes`);
   // tar-fs 3 takes `umask`; its published types (2.x) do not list it.
   const target = extract(dir, {
     // Only plain files, directories and symbolic links; everything belongs to the volume's user.
@@ -72,7 +58,7 @@ export async function extractArchive(
     ...({ umask: 0 } as object),
   });
   try {
-    await pipeline(source, createZstdDecompress(), limit, target);
+    await pipeline(source, createZstdDecompress(), byteLimit(limitBytes, tooLarge), wholeTar(), target);
   } catch (error) {
     if (error instanceof ApiError) throw error;
     const message = (error as Error).message;
@@ -86,4 +72,21 @@ export async function extractArchive(
 /** Empties a directory without removing it (a mount point or a bind-mounted path must stay). */
 export async function emptyDirectory(dir: string): Promise<void> {
   for (const entry of await readdir(dir)) await rm(path.join(dir, entry), { recursive: true, force: true });
+}
+
+/** Fails at the end unless what passed was a whole tar: a multiple of 512 bytes ending in two zero blocks. */
+function wholeTar(): Transform {
+  let seen = 0;
+  let tail = Buffer.alloc(0);
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      tail = Buffer.concat([tail, chunk]).subarray(-1024);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      const whole = seen >= 1024 && seen % 512 === 0 && tail.every((byte) => byte === 0);
+      callback(whole ? null : new ApiError("invalid_input", "not a whole volume archive (.tar.zst): it is cut short or not a tar"));
+    },
+  });
 }

@@ -1,7 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
+import { runHostCommand as run } from "../common/host-command.ts";
 import { type VolumeBackend, type VolumeId, volumeDirectory } from "./backend.ts";
-import { run } from "./host-commands.ts";
 
 /**
  * Where there are no loop devices (not root, not Linux): a plain directory per volume. Its size is

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, readdir, rm, statfs, truncate } from "node:fs/promises";
 import path from "node:path";
+import { runHostCommand as run } from "../common/host-command.ts";
 import { type VolumeBackend, type VolumeId, volumeDirectory } from "./backend.ts";
-import { isMountPoint, mountsUnder, run } from "./host-commands.ts";
+import { isMountPoint, mountsUnder } from "./host-commands.ts";
 
 /** Mount options: no device files, no set-uid programs from a tenant's volume. */
 const MOUNT_OPTIONS = "loop,nodev,nosuid";
