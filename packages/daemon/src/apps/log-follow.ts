@@ -13,8 +13,10 @@ const WATCH_MS = 200;
 /**
  * Lines wait this long before they are written, so lines of several instances that arrive close
  * together leave in time order rather than in the order their streams happened to deliver them.
+ * It must outlast picking a restarted instance up again (a poll, then the engine's log attach):
+ * the lines it wrote meanwhile arrive late. 500 ms was exceeded on a loaded machine.
  */
-const REORDER_MS = 500;
+const REORDER_MS = 1000;
 /** Bytes of lines held for reordering before the engine's streams are paused until the next flush. */
 const PENDING_MAX_BYTES = 1024 * 1024;
 
