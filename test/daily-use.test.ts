@@ -313,7 +313,9 @@ describe("daily use: the CLI as a demanding user drives it", () => {
   });
 
   test("on a real terminal, a deploy shows its phase and the health check's remaining time", async () => {
-    const env = { ...process.env, ...daemon.env, NO_COLOR: "1" };
+    // CI runners set CI, which (rightly) turns animation off: this test is about a person's terminal.
+    const { CI: _ci, ...personal } = process.env;
+    const env = { ...personal, ...daemon.env, NO_COLOR: "1" };
     const script = `stty cols 120 rows 40; ${process.execPath} -- ${MC_BIN} deploy slow --image ${SAMPLE_IMAGE} --port 9999 --health-timeout 3s; echo "EXIT=$?"`;
     const output = await new Promise<string>((resolve) => {
       const child = spawn("script", ["-qfec", script, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"] });
