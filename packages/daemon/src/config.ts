@@ -48,6 +48,8 @@ export interface DaemonConfig {
   authFailures: { limit: number; windowSeconds: number };
   /** How often the bytes written into writable root filesystems are measured (against the storage quota). */
   diskSampleIntervalMs: number;
+  /** How often every running instance's CPU, memory, network and pids are sampled. */
+  metricsIntervalMs: number;
   /** Releases kept per app (the active one is always kept). */
   releaseHistory: number;
   /** How long one build may run before the engine's build is stopped. */
@@ -110,6 +112,7 @@ const SETTINGS = {
   "auth-failure-window": { env: "MC_AUTH_FAILURE_WINDOW", kind: "number" },
   "build-timeout": { env: "MC_BUILD_TIMEOUT", kind: "number" },
   "disk-sample-interval": { env: "MC_DISK_SAMPLE_INTERVAL", kind: "number" },
+  "metrics-interval": { env: "MC_METRICS_INTERVAL", kind: "number" },
   "release-history": { env: "MC_RELEASE_HISTORY", kind: "number" },
   "streams-per-key": { env: "MC_STREAMS_PER_KEY", kind: "number" },
   "streams-per-tenant": { env: "MC_STREAMS_PER_TENANT", kind: "number" },
@@ -142,6 +145,7 @@ const DEFAULTS: Partial<Record<SettingKey, string>> = {
   "auth-failure-window": "60",
   "build-timeout": "900",
   "disk-sample-interval": "30",
+  "metrics-interval": "10",
   "release-history": "20",
   "streams-per-key": "20",
   "streams-per-tenant": "50",
@@ -300,6 +304,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     authFailures: { limit: authFailureLimit, windowSeconds: seconds("auth-failure-window") },
     buildTimeoutMs: seconds("build-timeout") * 1000,
     diskSampleIntervalMs: seconds("disk-sample-interval") * 1000,
+    metricsIntervalMs: seconds("metrics-interval") * 1000,
     releaseHistory: count("release-history", "releases kept per app"),
     streams: {
       perKey: count("streams-per-key", "open streams per key"),

@@ -22,6 +22,7 @@ import { DEFAULT_CRASH_POLICY } from "./healing/crash-policy.ts";
 import { Healer } from "./healing/healer.ts";
 import { Ingress } from "./ingress/ingress.ts";
 import { KeyService } from "./keys/service.ts";
+import { startMetrics } from "./metrics/start.ts";
 import { HostsFile } from "./networking/hosts-file.ts";
 import { Networking } from "./networking/networking.ts";
 import { ImageBytes } from "./quota/image-bytes.ts";
@@ -130,6 +131,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     events,
     isCrashLooping: (id: string): boolean => healer.isCrashLooping(id),
     lastExitOf: (id: string) => healer.lastExit(id),
+    latestStatsOf: (containerId: string) => metrics.service.latestStats(containerId),
     expectExit: (id: string): void => healer.expectExit(id),
     volumes: storage.forApps,
     secrets,
@@ -144,6 +146,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     logger,
     publish,
     isPendingRestart: (id: string): boolean => healer.isPending(id),
+    onPass: (outcome) => metrics.daemon.reconcilePass(outcome),
   });
   const healer: Healer = new Healer({
     store,
@@ -157,6 +160,16 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       void reconciler.run();
     },
     onEngineEvent: (event) => apps.observed.invalidate(event.containerId),
+  });
+  const metrics = await startMetrics({
+    config,
+    store,
+    apps,
+    events,
+    processes: () => Object.values(networking.status()),
+    measured: { writableLayers, images: imageBytes },
+    volumes: storage.volumes,
+    logger,
   });
   const tenants = new TenantService({
     store,
@@ -189,6 +202,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   await reconciler.run();
   storage.start();
   writableLayers.start();
+  metrics.sampler.start();
   const reconcileTimer = setInterval(() => {
     reconciler.run().catch((error) => logger.warn({ err: error }, "reconciliation failed"));
   }, config.reconcileIntervalMs);
@@ -228,6 +242,8 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     streamLimits,
     authFailures,
     settings: { settings: config.settings, files: config.files },
+    metrics: metrics.service,
+    daemonMetrics: metrics.daemon,
     logger,
   });
   const tls = isLoopback(config.listen.host) ? undefined : await loadTlsMaterial(config.dataDir, config.listen.host, config.tls);
@@ -261,6 +277,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       healer.stop();
       storage.stop();
       await writableLayers.stop();
+      await metrics.sampler.stop();
       for (const router of upgradeRouters) router.close();
       await listeners.close();
       // Counts of failed authentications still in their window go to the audit log now.

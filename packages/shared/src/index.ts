@@ -13,6 +13,7 @@ export * from "./schemas/events.ts";
 export * from "./schemas/exec.ts";
 export * from "./schemas/keys.ts";
 export * from "./schemas/manifest.ts";
+export * from "./schemas/metrics.ts";
 export * from "./schemas/problem.ts";
 export * from "./schemas/quota.ts";
 export * from "./schemas/secrets.ts";

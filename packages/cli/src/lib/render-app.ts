@@ -10,7 +10,8 @@ export function renderInstances(app: App): string {
       colourState(i.health),
       i.restarts,
       since(i.startedAt),
-      i.cpuPercent === null ? "-" : `${i.cpuPercent.toFixed(1)}%`,
+      // Figures come from the sampler's latest sample, never a blocking engine call.
+      i.cpuPercent === null ? (i.state === "running" ? "no sample yet" : "-") : `${i.cpuPercent.toFixed(1)}%`,
       i.memoryBytes === null ? "-" : `${formatMemory(i.memoryBytes)}/${formatMemory(app.memory)}`,
       i.url,
       i.lastExit ? `${i.lastExit.outOfMemory ? chalk.red(i.lastExit.reason) : i.lastExit.reason}, ${since(i.lastExit.at)} ago` : "",

@@ -9,6 +9,8 @@ import type { AuditLog } from "../audit/log.ts";
 import type { DomainService } from "../domains/service.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { KeyService } from "../keys/service.ts";
+import type { DaemonMetrics } from "../metrics/daemon-metrics.ts";
+import type { MetricsService } from "../metrics/service.ts";
 import type { Networking } from "../networking/networking.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import type { SecretService } from "../secrets/service.ts";
@@ -20,12 +22,14 @@ import { audit } from "./middleware/audit.ts";
 import { auth } from "./middleware/auth.ts";
 import type { AuthFailures } from "./middleware/auth-failures.ts";
 import { type RateLimiter, type RateLimitOptions, rateLimit } from "./middleware/rate-limit.ts";
+import { requestMetrics } from "./middleware/request-metrics.ts";
 import { streamSlots } from "./middleware/stream-slots.ts";
 import { problemResponse, toApiError } from "./problem.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { domainRoutes } from "./routes/domains.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { methodsFor, openApiRoute } from "./routes/openapi.ts";
 import { secretRoutes } from "./routes/secrets.ts";
 import { healthRoute, settingsRoute, systemRoutes } from "./routes/system.ts";
@@ -61,6 +65,9 @@ export interface ApiDeps {
   streamLimits?: StreamLimits;
   /** What GET /v1/system/settings shows. */
   settings: DaemonSettings;
+  /** Apps' metrics history and exposition; the daemon's own metrics (GET /metrics). */
+  metrics: MetricsService;
+  daemonMetrics: DaemonMetrics;
   logger: Logger;
 }
 
@@ -68,6 +75,7 @@ export interface ApiDeps {
 export function createApi(deps: ApiDeps) {
   const api = new Hono<ApiEnv>();
   api.use(requestId());
+  api.use(requestMetrics(deps.daemonMetrics));
   // TRACE, CONNECT and unknown methods: the method is wrong, not the path (405, not 404).
   api.use(async (c, next) => {
     if (KNOWN_METHODS.has(c.req.method)) return next();
@@ -93,6 +101,8 @@ export function createApi(deps: ApiDeps) {
   api.route("/", openApiRoute());
   api.use("/v1/*", audit(deps.auditLog, deps.authFailures));
   api.use("/v1/*", auth(deps.store, deps.authFailures));
+  // The daemon's own metrics take the same keys (admin only: see routes/metrics.ts).
+  api.use("/metrics", audit(deps.auditLog, deps.authFailures), auth(deps.store, deps.authFailures));
   const jsonBodyLimit = bodyLimit({
     maxSize: MAX_BODY_BYTES,
     onError: (c) => problemResponse(c, new ApiError("payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`)),
@@ -122,6 +132,7 @@ export function createApi(deps: ApiDeps) {
   api.route("/", secretRoutes(deps.secrets, tenantOf));
   api.route("/", volumeRoutes({ ...deps.storage, tenantOf }));
   api.route("/", eventRoutes(deps.events, deps.tenants));
+  api.route("/", metricsRoutes({ store: deps.store, metrics: deps.metrics, daemonMetrics: deps.daemonMetrics, tenantOf }));
   api.route("/", accountRoutes({ keys: deps.keys, tenants: deps.tenants, audit: deps.auditLog, tenantOf }));
   return api;
 }

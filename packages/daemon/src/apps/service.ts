@@ -16,7 +16,7 @@ import type { EventBus } from "../events/bus.ts";
 import { UPSTREAM_REFRESH_MS } from "../ingress/caddy-config.ts";
 import { assertWithinQuota, NOTHING, resourcesOf, usageOf } from "../quota/usage.ts";
 import { InspectCache } from "../runtime/inspect-cache.ts";
-import type { LogLine, Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
+import type { InstanceStats, LogLine, Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
 import type { AppRecord, InstanceRecord, ReleaseRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
 import { Deployer } from "./deployer.ts";
@@ -54,6 +54,8 @@ export interface AppServiceDeps {
   builtImagePrefix?: string;
   /** Why an instance last stopped on its own (an OOM kill, an exit code). */
   lastExitOf?: (instanceId: string) => { at: string; reason: string; outOfMemory: boolean } | undefined;
+  /** The instance's latest CPU/memory sample (metrics/); undefined until it has one. Never an engine call. */
+  latestStatsOf?: (containerId: string) => InstanceStats | undefined;
   /** Whether the daemon has given up restarting an instance for now (crash loop). */
   isCrashLooping?: (instanceId: string) => boolean;
   /** Tells self-healing that the next exit of a container is on purpose. */
@@ -398,14 +400,13 @@ export class AppService {
             : await this.observed.get(instance.containerId);
         const running = runtime?.state === "running";
         let healthy: boolean | undefined;
-        let stats: InstanceObservation["stats"];
+        // The sampler's latest figures: the engine's one-shot stats took ~1.5 s per instance.
+        const stats = options.detailed && running ? this.deps.latestStatsOf?.(instance.containerId) : undefined;
         if ((options.detailed || options.health) && running) {
-          [healthy, stats] = await Promise.all([
+          healthy =
             runtime.ip === null || record.spec.port === undefined
-              ? Promise.resolve(true)
-              : probe(runtime.ip, { ...record.spec, port: record.spec.port }),
-            options.detailed ? this.deps.runtime.stats(instance.containerId) : undefined,
-          ]);
+              ? true
+              : await probe(runtime.ip, { ...record.spec, port: record.spec.port });
         }
         observed.set(instance.id, {
           runtime,

@@ -18,6 +18,8 @@ export interface ReconcilerDeps {
   publish: () => Promise<void>;
   /** A crashed instance whose restart self-healing has scheduled: left to the backoff. */
   isPendingRestart: (instanceId: string) => boolean;
+  /** Told of every finished pass (the daemon's metrics count them). */
+  onPass?: (outcome: "ok" | "failed") => void;
 }
 
 /**
@@ -81,9 +83,17 @@ export class Reconciler {
 
   /** One pass; concurrent callers share it. */
   run(): Promise<void> {
-    this.running ??= this.pass().finally(() => {
-      this.running = undefined;
-    });
+    this.running ??= this.pass()
+      .then(
+        () => this.deps.onPass?.("ok"),
+        (error: unknown) => {
+          this.deps.onPass?.("failed");
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 

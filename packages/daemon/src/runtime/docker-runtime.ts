@@ -522,6 +522,7 @@ function toInstance(info: Docker.ContainerInspectInfo): RuntimeInstance {
     exitCode: info.State.Running ? null : info.State.ExitCode,
     oomKilled: info.State.OOMKilled === true,
     ip: info.State.Running ? firstAddress(info.NetworkSettings.Networks) : null,
+    pid: info.State.Running ? info.State.Pid : null,
   };
 }
 

@@ -44,6 +44,8 @@ export interface RuntimeInstance {
   oomKilled: boolean;
   /** Address on the tenant network (reachable from the host), while running. */
   ip: string | null;
+  /** The host pid of its first process while running (from an inspect; a listing leaves it out). */
+  pid?: number | null;
 }
 
 /** A container of ours changed state in the engine. */

@@ -3,6 +3,7 @@ import { AccountClient, TenantsClient } from "./admin.ts";
 import { AppsClient } from "./apps.ts";
 import { DomainsClient } from "./domains.ts";
 import type { Endpoint } from "./endpoint.ts";
+import { MetricsClient } from "./metrics.ts";
 import { SecretsClient } from "./secrets.ts";
 import { Transport } from "./transport.ts";
 import { VolumesClient } from "./volumes.ts";
@@ -12,6 +13,7 @@ export * from "./admin.ts";
 export * from "./apps.ts";
 export * from "./domains.ts";
 export * from "./endpoint.ts";
+export * from "./metrics.ts";
 export * from "./secrets.ts";
 export * from "./socket.ts";
 export * from "./tls.ts";
@@ -32,6 +34,7 @@ export class MinicloudClient {
   readonly domains: DomainsClient;
   readonly volumes: VolumesClient;
   readonly secrets: SecretsClient;
+  readonly metrics: MetricsClient;
 
   constructor(options: ClientOptions) {
     this.transport = new Transport(options);
@@ -42,6 +45,7 @@ export class MinicloudClient {
     this.domains = new DomainsClient(this.transport, scope);
     this.volumes = new VolumesClient(this.transport, scope);
     this.secrets = new SecretsClient(this.transport, scope);
+    this.metrics = new MetricsClient(this.transport, scope);
   }
 
   health(): Promise<Health> {

@@ -1,5 +1,6 @@
 import {
   appListSchema,
+  appMetricsSchema,
   appSchema,
   auditVerifySchema,
   createdKeySchema,
@@ -15,6 +16,7 @@ import {
   ingressCaSchema,
   keyCreateSchema,
   keyListSchema,
+  metricsQuerySchema,
   NAME_PATTERN,
   problemSchema,
   quotaSchema,
@@ -60,6 +62,8 @@ interface Operation {
   websocket?: boolean;
   /** A volume archive (.tar.zst, application/zstd) is the request body ("in") or the answer ("out"). */
   archive?: "in" | "out";
+  /** The answer is Prometheus's text exposition format (text/plain; version=0.0.4). */
+  exposition?: boolean;
 }
 
 const ok = z.object({ ok: z.literal(true) });
@@ -98,6 +102,20 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/v1/apps/{name}/restart", summary: "Restart an app", response: appSchema },
   { method: "delete", path: "/v1/apps/{name}", summary: "Destroy an app", response: ok },
   { method: "get", path: "/v1/apps/{name}/logs", summary: "Logs as NDJSON (?follow, ?tail, ?since)", stream: true },
+  {
+    method: "get",
+    path: "/v1/apps/{name}/metrics",
+    summary: "The app's metrics history since ?since (1s-30d, default 1h): CPU, memory, network, pids, restarts, volumes",
+    query: metricsQuerySchema,
+    response: appMetricsSchema,
+  },
+  {
+    method: "get",
+    path: "/v1/metrics",
+    summary: "Prometheus exposition of the tenant's instances (container_* names); an admin gets every tenant's, labelled",
+    exposition: true,
+  },
+  { method: "get", path: "/metrics", summary: "The daemon's own Prometheus metrics; a tenant key gets 403", exposition: true, admin: true },
   {
     method: "post",
     path: "/v1/apps/{name}/scale",
@@ -288,6 +306,7 @@ function successStatuses(op: Operation): string[] {
 
 function successContent(op: Operation) {
   if (op.stream) return { "application/x-ndjson": { schema: { type: "string" } } };
+  if (op.exposition) return { "text/plain": { schema: { type: "string" } } };
   if (op.archive === "out") return { [ARCHIVE]: { schema: BINARY } };
   return { "application/json": { schema: op.response ? jsonSchema(op.response) : {} } };
 }
@@ -322,7 +341,7 @@ export function openApiDocument() {
           : Object.fromEntries(
               successStatuses(op).map((status) => [status, { description: STATUS_TEXT[status], content: successContent(op) }]),
             )),
-        ...(op.path.startsWith("/v1/")
+        ...(op.path.startsWith("/v1/") || op.path === "/metrics"
           ? {
               "401": problem("Unauthorized: no key, or one that is wrong, expired or revoked"),
               "429": problem("Rate limited: see Retry-After and the RateLimit headers"),
