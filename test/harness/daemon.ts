@@ -6,9 +6,11 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { removeHostFirewall } from "@minicloud/daemon/firewall";
+import { readPersistedState } from "@minicloud/daemon/store";
 import { MinicloudClient } from "@minicloud/shared/client";
 import { removeAllOf } from "./docker.ts";
 import { MCD_BIN } from "./paths.ts";
+import { publishSharedImages } from "./published-images.ts";
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -38,6 +40,8 @@ export class TestDaemon {
   readonly httpPort: number;
   readonly httpsPort: number;
   readonly dnsPort: number;
+  /** The built-in registry's port (127.0.0.1). */
+  readonly registryPort: number;
   private process: ChildProcess | undefined;
   output = "";
 
@@ -45,7 +49,7 @@ export class TestDaemon {
     this.dir = dir;
     this.prefix = prefix;
     this.listenHost = listenHost;
-    [this.port, this.httpPort, this.httpsPort, this.dnsPort] = ports as [number, number, number, number];
+    [this.port, this.httpPort, this.httpsPort, this.dnsPort, this.registryPort] = ports as [number, number, number, number, number];
   }
 
   static async create(options: TestDaemonOptions = {}): Promise<TestDaemon> {
@@ -53,7 +57,7 @@ export class TestDaemon {
       await mkdtemp(path.join(os.tmpdir(), "mcd-test-")),
       `t${randomBytes(4).toString("hex")}`,
       options.listenHost ?? "127.0.0.1",
-      [await freePort(), await freePort(), await freePort(), await freePort()],
+      [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()],
     );
   }
 
@@ -82,6 +86,7 @@ export class TestDaemon {
       MC_HTTP_PORT: String(this.httpPort),
       MC_HTTPS_PORT: String(this.httpsPort),
       MC_DNS_PORT: String(this.dnsPort),
+      MC_REGISTRY_PORT: String(this.registryPort),
       // curl resolves *.localhost to loopback: ingress URLs work as printed, no resolver setup.
       MC_DOMAIN: "localhost",
       MC_HEALTH_INTERVAL: "1",
@@ -95,13 +100,19 @@ export class TestDaemon {
     return (await readFile(path.join(this.dir, "admin.key"), "utf8")).trim();
   }
 
+  /** The state a daemon would find at start (state.json and its journal), read while this one runs. */
+  async persistedState<T>(): Promise<T> {
+    return (await readPersistedState(this.dir)) as T;
+  }
+
   client(tenant?: string): MinicloudClient {
     return new MinicloudClient({ host: `unix://${this.socket}`, tenant });
   }
 
   async start(extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     const child = spawn(process.execPath, [MCD_BIN], {
-      env: { ...process.env, ...this.env, ...extraEnv },
+      // Every test daemon checks that the state's change tracking misses nothing.
+      env: { ...process.env, ...this.env, MC_STORE_VERIFY: "1", ...extraEnv },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.process = child;
@@ -126,8 +137,10 @@ export class TestDaemon {
             () => true,
             () => false,
           )
-        )
+        ) {
+          await publishSharedImages(client);
           return;
+        }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       throw new Error(`mcd did not become healthy: ${this.output}`);
@@ -145,7 +158,7 @@ export class TestDaemon {
   }
 
   /** The pid of a supervised process (caddy, coredns) from the daemon's pid file. */
-  async childPid(name: "caddy" | "coredns"): Promise<number> {
+  async childPid(name: "caddy" | "coredns" | "registry"): Promise<number> {
     return Number((await readFile(path.join(this.dir, "run", `${name}.pid`), "utf8")).trim());
   }
 

@@ -8,19 +8,24 @@ export interface McResult {
 }
 
 /** Runs the built `mc` binary as a user would, with no TTY and NO_COLOR set. */
-export function mc(args: string[], env: NodeJS.ProcessEnv, options: { timeoutMs?: number; cwd?: string } = {}): Promise<McResult> {
+export function mc(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { timeoutMs?: number; cwd?: string /** What stdin reads (a pipe); none when unset. */; input?: string } = {},
+): Promise<McResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MC_BIN, ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.stdout?.on("data", (chunk) => (stdout += chunk));
+    child.stderr?.on("data", (chunk) => (stderr += chunk));
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
     child.once("error", reject);
+    if (options.input !== undefined) child.stdin?.end(options.input);
     child.once("close", (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout, stderr });

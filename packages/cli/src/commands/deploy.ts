@@ -11,6 +11,7 @@ import { parseEnvPairs, readEnvFile } from "../lib/env-file.ts";
 import { canAnimate, withSpinner } from "../lib/interaction.ts";
 import { readManifest } from "../lib/manifest.ts";
 import { chalk } from "../lib/output.ts";
+import { pullImage } from "../lib/pull.ts";
 import { renderChanges } from "../lib/render-app.ts";
 import { UsageError } from "../lib/usage-error.ts";
 import { parseVolumeFlag } from "../lib/volume-args.ts";
@@ -32,10 +33,14 @@ export default class Deploy extends BaseCommand {
     "<%= config.bin %> deploy db --image postgres:16 --protocol tcp --port 5432 --volume pg:/var/lib/postgresql/data",
     "<%= config.bin %> deploy web --build-arg VERSION=1.2 --no-cache   # builds ./Dockerfile",
     "<%= config.bin %> deploy web --image minicloud/hello:latest --detach --json",
+    "<%= config.bin %> deploy api --image registry.example.com/team/api:1.4 --pull always",
   ];
   static override args = { app: Args.string({ description: "app name (default: app in mc.toml, else the current directory's name)" }) };
   static override flags = {
-    image: Flags.string({ char: "i", description: "image to run (on the host's engine or built by the daemon)" }),
+    image: Flags.string({
+      char: "i",
+      description: "image to run: pulled through its registry when your tenant cannot run it yet (see docs/images.md)",
+    }),
     port: Flags.integer({
       char: "p",
       description: "port the app listens on inside the container [default: the image's EXPOSE]",
@@ -73,6 +78,11 @@ export default class Deploy extends BaseCommand {
     dockerfile: Flags.string({ description: "Dockerfile to build, relative to the current directory [default: Dockerfile]" }),
     "build-arg": Flags.string({ description: "build argument K=V for the Dockerfile's ARG (repeatable)", multiple: true }),
     "no-cache": Flags.boolean({ description: "build without the engine's layer cache" }),
+    pull: Flags.option({
+      options: ["always", "missing"] as const,
+      description:
+        "pull --image through its registry (with your `mc registry login`): missing = only when your tenant cannot run it yet, always = ask the registry again (a moved tag) [default: missing]",
+    })(),
   };
 
   async run(): Promise<DeployResult> {
@@ -142,6 +152,9 @@ export default class Deploy extends BaseCommand {
         buildArgs: parseEnvPairs(flags["build-arg"] ?? [], "--build-arg"),
       });
     }
+    if (flags.pull && !image) throw new UsageError("--pull applies to --image (or image in mc.toml), not to a build");
+    // The pull streams its progress (a bar, or NDJSON on stderr with --json) before the deploy starts.
+    if (image) await pullImage(client, image, flags.pull ?? "missing", this.jsonEnabled());
     const showProgress = !this.jsonEnabled() && !flags.detach && canAnimate();
     const app = await withSpinner(!this.jsonEnabled(), `Deploying ${name}…`, async (setText) => {
       const stopFollowing = showProgress ? await followDeployQuietly(client, name, setText) : () => undefined;

@@ -17,6 +17,7 @@ import type { SecretService } from "../secrets/service.ts";
 import type { Store } from "../store/store.ts";
 import type { TenantService } from "../tenants/service.ts";
 import type { Storage } from "../volumes/storage.ts";
+import type { WebhookService } from "../webhooks/service.ts";
 import type { ApiEnv } from "./env.ts";
 import { audit } from "./middleware/audit.ts";
 import { auth } from "./middleware/auth.ts";
@@ -29,12 +30,15 @@ import { accountRoutes } from "./routes/account.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { domainRoutes } from "./routes/domains.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { type ImageRouteDeps, imageRoutes } from "./routes/images.ts";
 import { metricsRoutes } from "./routes/metrics.ts";
 import { methodsFor, openApiRoute } from "./routes/openapi.ts";
+import { type RegistryRouteDeps, registryRoutes } from "./routes/registry.ts";
 import { secretRoutes } from "./routes/secrets.ts";
 import { healthRoute, settingsRoute, systemRoutes } from "./routes/system.ts";
 import { tenantRoutes } from "./routes/tenants.ts";
 import { volumeRoutes } from "./routes/volumes.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 import { tenantScope } from "./scope.ts";
 import type { StreamLimits } from "./stream-limits.ts";
 
@@ -55,8 +59,11 @@ export interface ApiDeps {
   domains: DomainService;
   storage: Storage;
   secrets: SecretService;
+  webhooks: WebhookService;
   events: EventBus;
   builds: Builds;
+  /** Images (pulls, list, prune, published) and registry logins. */
+  images: Omit<ImageRouteDeps, "tenantOf">;
   /** Failed authentications per client address; shared with the WebSocket upgrades. */
   authFailures?: AuthFailures;
   /** Shared with the WebSocket upgrades when a limiter is given. */
@@ -68,6 +75,8 @@ export interface ApiDeps {
   /** Apps' metrics history and exposition; the daemon's own metrics (GET /metrics). */
   metrics: MetricsService;
   daemonMetrics: DaemonMetrics;
+  /** The built-in registry: its token and notification routes, and its status in /healthz. */
+  registry: RegistryRouteDeps;
   logger: Logger;
 }
 
@@ -97,8 +106,10 @@ export function createApi(deps: ApiDeps) {
     return problemResponse(c, new ApiError("not_found", `no route ${c.req.method} ${c.req.path} — see GET /v1/openapi.json`));
   });
 
-  api.route("/", healthRoute(deps.runtime, deps.networking));
+  api.route("/", healthRoute(deps.runtime, deps.networking, deps.registry.registry));
   api.route("/", openApiRoute());
+  // Before the API's Bearer auth: the registry's calls authenticate their own way.
+  api.route("/", registryRoutes(deps.registry));
   api.use("/v1/*", audit(deps.auditLog, deps.authFailures));
   api.use("/v1/*", auth(deps.store, deps.authFailures));
   // The daemon's own metrics take the same keys (admin only: see routes/metrics.ts).
@@ -130,6 +141,8 @@ export function createApi(deps: ApiDeps) {
   api.route("/", tenantRoutes(deps.tenants));
   api.route("/", domainRoutes(deps.domains, tenantOf));
   api.route("/", secretRoutes(deps.secrets, tenantOf));
+  api.route("/", webhookRoutes(deps.webhooks, tenantOf));
+  api.route("/", imageRoutes({ ...deps.images, tenantOf }));
   api.route("/", volumeRoutes({ ...deps.storage, tenantOf }));
   api.route("/", eventRoutes(deps.events, deps.tenants));
   api.route("/", metricsRoutes({ store: deps.store, metrics: deps.metrics, daemonMetrics: deps.daemonMetrics, tenantOf }));

@@ -17,6 +17,7 @@ const TITLES: Record<ErrorCode, string> = {
   quota_exceeded: "Quota exceeded",
   rate_limited: "Rate limited",
   engine_unavailable: "Engine unavailable",
+  registry_unavailable: "Registry unavailable",
   internal: "Internal error",
 };
 

@@ -8,7 +8,7 @@ import { BuildFailedError, type Runtime, type TenantNetwork } from "../runtime/r
 import type { State } from "../store/schema.ts";
 import { spoolContext } from "./build-context.ts";
 import { dockerfileSources } from "./dockerfile-sources.ts";
-import { usableImage } from "./image-access.ts";
+import type { AppImages } from "./images-port.ts";
 
 /** Largest build context accepted. */
 export const MAX_BUILD_CONTEXT_BYTES = 256 * 1024 * 1024;
@@ -26,6 +26,8 @@ export type BuildLine = { stream: string } | { image: string } | { error: string
  */
 export interface BuildsDeps {
   runtime: Runtime;
+  /** Who may run what: a build's FROM and COPY --from follow the same rules as a deploy. */
+  access: Pick<AppImages, "usable">;
   prefix: string;
   /** How long one build may run (MC_BUILD_TIMEOUT). */
   timeoutMs: number;
@@ -36,6 +38,8 @@ export interface BuildsDeps {
   /** The tenant's limits and state: a built image counts against its storage. */
   quotaOf: (tenant: string) => QuotaLimits;
   state: () => Readonly<State>;
+  /** The built-in registry: every built image is pushed into the tenant's namespace there too. */
+  registry?: { host: string; credentialsFor(tenant: string): { username: string; password: string } };
   logger: Logger;
 }
 
@@ -88,6 +92,21 @@ export class Builds {
       await spooled.remove();
     }
     await this.checkStorage(tenant, tag);
+    await this.pushToRegistry(tenant, tag, onOutput);
+  }
+
+  /** `<prefix>-images/<tenant>/<app>:<t>` also becomes `registry/<tenant>/<app>:<t>`, so every release's image is in the registry. */
+  private async pushToRegistry(tenant: string, tag: string, onOutput: (line: string) => void): Promise<void> {
+    const registry = this.deps.registry;
+    if (!registry) return;
+    const name = tag.slice(`${this.prefix}-images/`.length);
+    try {
+      await this.runtime.pushImage(tag, `${registry.host}/${name}`, { ...registry.credentialsFor(tenant), serveraddress: registry.host });
+    } catch (error) {
+      await this.runtime.removeImage(tag);
+      throw new BuildFailedError(`the image was built but could not be pushed to the built-in registry: ${(error as Error).message}`);
+    }
+    onOutput(`pushed to the built-in registry as registry/${name}`);
   }
 
   /**
@@ -111,9 +130,9 @@ export class Builds {
     const { images, problem } = dockerfileSources(dockerfile, buildArgs);
     if (problem) throw new BuildFailedError(`${problem}: the images a build uses must be known before it starts`);
     for (const image of images) {
-      if (checkImageReference(image) || !(await usableImage(this.runtime, tenant, image))) {
+      if (checkImageReference(image) || !(await this.deps.access.usable(tenant, image))) {
         throw new BuildFailedError(
-          `the Dockerfile builds on ${image}, which was not found among the images this tenant may use (its own builds and the host's images)`,
+          `the Dockerfile builds on ${image}, which was not found among the images this tenant may use (its own builds and pulls, and published images)`,
         );
       }
     }

@@ -4,10 +4,10 @@ import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import { Stopwatch } from "../common/stopwatch.ts";
 import type { EventBus } from "../events/bus.ts";
 import { assertWithinQuota, NOTHING, resourcesOf, usageOf } from "../quota/usage.ts";
-import { ImageNotFoundError, type Runtime } from "../runtime/runtime.ts";
+import { type ImageInfo, ImageNotFoundError, type Runtime } from "../runtime/runtime.ts";
 import type { AppRecord, InstanceRecord, ReleaseRecord } from "../store/schema.ts";
 import type { Store } from "../store/store.ts";
-import { usableImage } from "./image-access.ts";
+import type { AppImages } from "./images-port.ts";
 import type { Instances } from "./instances.ts";
 import type { AppNetworking } from "./networking-port.ts";
 import {
@@ -24,6 +24,8 @@ import { specChanges } from "./spec.ts";
 
 export interface DeployOptions {
   rollbackOf?: number;
+  /** The image id the rolled-back release ran: the deploy runs exactly those bytes. */
+  digest?: string | undefined;
   /** Called once the release is recorded and its quota reserved (a detached deploy answers then). */
   onBegun?: (record: AppRecord, changes: SpecChange[]) => void;
 }
@@ -31,6 +33,8 @@ export interface DeployOptions {
 export interface DeployerDeps {
   store: Store;
   runtime: Runtime;
+  /** Who may run what, and pulls (images/). */
+  images: AppImages;
   instances: Instances;
   networking: AppNetworking;
   tenantLocks: KeyedMutex;
@@ -63,11 +67,13 @@ export class Deployer {
 
   async deploy(tenant: string, requested: AppSpec, options: DeployOptions = {}): Promise<AppRecord> {
     let spec = requested;
-    const { runtime, events } = this.deps;
+    const { events } = this.deps;
     const watch = new Stopwatch();
-    // Another tenant's image is answered exactly like a missing one, so names do not leak.
-    const image = await usableImage(runtime, tenant, spec.image);
-    if (!image) throw imageMissing(spec.image);
+    // Another tenant's image is answered exactly like a missing one, so names do not leak; one the
+    // engine lacks is pulled through its registry with the tenant's credentials.
+    const image = options.digest
+      ? await this.pinnedImage(tenant, spec.image, options.digest)
+      : await this.deps.images.forDeploy(tenant, spec.image);
     watch.lap("image");
     // No port anywhere else: the image's EXPOSE (its Dockerfile's) says where it listens.
     const exposed = image.exposedPorts[0];
@@ -104,13 +110,14 @@ export class Deployer {
     const handedOver = !first && (spec.volumes?.length || record.spec.volumes?.length) ? await this.stopForHandover(record) : [];
     let created: InstanceRecord[];
     try {
-      created = await this.deps.instances.startHealthy(tenant, spec, version, spec.count, watch);
+      // By id: a tag that moves meanwhile (a pull, a build) does not change what this release runs.
+      created = await this.deps.instances.startHealthy(tenant, image.id ? { ...spec, image: image.id } : spec, version, spec.count, watch);
     } catch (error) {
       await Promise.all(handedOver.map((i) => this.deps.runtime.startInstance(i.containerId).catch(() => undefined)));
       await this.abandon(record, spec, version, first, error, options.rollbackOf, changes);
       throw error instanceof ImageNotFoundError ? imageMissing(spec.image) : error;
     }
-    const replaced = await this.commitRelease(record, spec, version, created, options.rollbackOf, changes);
+    const replaced = await this.commitRelease(record, spec, version, created, options.rollbackOf, changes, image.id);
     watch.lap("commit");
     await this.deps.networking.publish();
     watch.lap("publish");
@@ -149,7 +156,18 @@ export class Deployer {
     if (target.status === "failed")
       throw new ApiError("conflict", `release ${target.version} of ${name} failed its health check; pick another`);
     // The release's image and settings; the count stays what it is now (scaling is not a release).
-    return this.deploy(tenant, { ...target.spec, name, count: record.spec.count }, { rollbackOf: target.version });
+    return this.deploy(tenant, { ...target.spec, name, count: record.spec.count }, { rollbackOf: target.version, digest: target.digest });
+  }
+
+  /** A rollback runs the bytes its release ran, never whatever the tag names now. */
+  private async pinnedImage(tenant: string, reference: string, id: string): Promise<ImageInfo> {
+    const image = await this.deps.images.usableById(tenant, id);
+    if (!image)
+      throw new ApiError(
+        "conflict",
+        `the image that release ran (${reference}, ${id.slice(0, 19)}) is no longer on the engine — deploy the image again instead (mc deploy --image ${reference})`,
+      );
+    return image;
   }
 
   /**
@@ -260,10 +278,12 @@ export class Deployer {
         createdAt: now,
         updatedAt: now,
       };
-      await store.update((state) => {
+      // From here on the record is the one in the state, so the store sees every change to it.
+      const stored = await store.update((state) => {
         state.apps.push(record);
+        return state.apps.at(-1) ?? record;
       });
-      return { record, version, first: true };
+      return { record: stored, version, first: true };
     });
   }
 
@@ -302,12 +322,13 @@ export class Deployer {
     created: InstanceRecord[],
     rollbackOf: number | undefined,
     changes: SpecChange[],
+    digest: string | undefined,
   ): Promise<InstanceRecord[]> {
     const replaced = record.instances;
     let dropped: ReleaseRecord[] = [];
     await this.finish(record, () => {
       for (const release of record.releases) if (release.status === "active") release.status = "superseded";
-      record.releases.push(releaseRecord(version, spec, "active", rollbackOf, null, changes));
+      record.releases.push({ ...releaseRecord(version, spec, "active", rollbackOf, null, changes), ...(digest ? { digest } : {}) });
       const kept = prunedReleases(record.releases, version, this.deps.releaseHistory ?? RELEASE_HISTORY);
       dropped = record.releases.filter((r) => !kept.includes(r));
       record.releases = kept;

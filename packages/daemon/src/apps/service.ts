@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import type { EventBus } from "../events/bus.ts";
 import { UPSTREAM_REFRESH_MS } from "../ingress/caddy-config.ts";
+import { compileGrep, type LogQuery, PLATFORM, PLATFORM_LOG_EVENTS } from "../logs/index.ts";
 import { assertWithinQuota, NOTHING, resourcesOf, usageOf } from "../quota/usage.ts";
 import { InspectCache } from "../runtime/inspect-cache.ts";
 import type { InstanceStats, LogLine, Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
@@ -22,11 +23,11 @@ import type { Store } from "../store/store.ts";
 import { Deployer } from "./deployer.ts";
 import type { AppDomains } from "./domains-port.ts";
 import { probe } from "./health.ts";
+import type { AppImages } from "./images-port.ts";
 import { Instances, toInstanceRecord } from "./instances.ts";
 import { followLogs } from "./log-follow.ts";
-import { PLATFORM, readLogs } from "./log-read.ts";
 import type { AppNetworking } from "./networking-port.ts";
-import { findApp, requireAnyApp, requireIdleApp } from "./records.ts";
+import { findApp, releaseOfInstance, requireAnyApp, requireIdleApp } from "./records.ts";
 import type { AppSecrets } from "./secrets-port.ts";
 import { resolveSpec } from "./spec.ts";
 import { type InstanceObservation, toAppView } from "./view.ts";
@@ -37,6 +38,8 @@ export type { AppNetworking } from "./networking-port.ts";
 export interface AppServiceDeps {
   store: Store;
   runtime: Runtime;
+  /** Who may run what, and pulls (images/). */
+  images: AppImages;
   tenantLocks: KeyedMutex;
   healthTimeoutMs: number;
   logger: Logger;
@@ -56,6 +59,8 @@ export interface AppServiceDeps {
   lastExitOf?: (instanceId: string) => { at: string; reason: string; outOfMemory: boolean } | undefined;
   /** The instance's latest CPU/memory sample (metrics/); undefined until it has one. Never an engine call. */
   latestStatsOf?: (containerId: string) => InstanceStats | undefined;
+  /** Writes out an image's short form (`registry/<tenant>/<name>:tag`, the built-in registry) as the engine names it. */
+  expandImage?: (reference: string) => string;
   /** Whether the daemon has given up restarting an instance for now (crash loop). */
   isCrashLooping?: (instanceId: string) => boolean;
   /** Tells self-healing that the next exit of a container is on purpose. */
@@ -64,6 +69,23 @@ export interface AppServiceDeps {
   volumes?: AppVolumes;
   /** Sealed secrets: a deploy runs with the app's latest set; instances get them at start. */
   secrets?: AppSecrets;
+  /** The daemon's own store of every instance's output (logs/): what a read without -f returns. */
+  storedLogs: StoredLogs;
+}
+
+/** What `mc logs` asks for. */
+export interface LogReadOptions {
+  follow: boolean;
+  tail?: number | undefined;
+  sinceSeconds?: number | undefined;
+  grep?: string | undefined;
+  instance?: string | undefined;
+  release?: number | undefined;
+}
+
+/** Reads of the durable log store (logs/DurableLogs), as the app service needs them. */
+export interface StoredLogs {
+  read(tenant: string, app: string, query: LogQuery): Promise<Readable>;
 }
 
 /**
@@ -105,7 +127,8 @@ export class AppService {
    */
   async deploy(tenant: string, change: DeployChange, options: { detach?: boolean } = {}): Promise<DeployResult> {
     const before = findApp(this.deps.store.state, tenant, change.name)?.spec;
-    const spec = this.withSecrets(tenant, resolveSpec(change, before));
+    const image = change.image === undefined ? undefined : (this.deps.expandImage?.(change.image) ?? change.image);
+    const spec = this.withSecrets(tenant, resolveSpec(image === undefined ? change : { ...change, image }, before));
     await this.deps.volumes?.prepare(tenant, spec);
     if (!options.detach) {
       const record = await this.deployer.deploy(tenant, spec);
@@ -317,46 +340,47 @@ export class AppService {
    * Log lines of every instance of the app as NDJSON, in time order. Following, the stream keeps
    * up with the app: new releases' instances join, restarted ones are picked up again.
    */
-  async logs(
-    tenant: string,
-    name: string,
-    options: { follow: boolean; tail?: number | undefined; sinceSeconds?: number | undefined },
-  ): Promise<Readable> {
-    const record = requireAnyApp(this.deps.store.state, tenant, name);
-    if (options.follow) {
-      return followLogs(
-        {
-          runtime: this.deps.runtime,
-          instancesOf: async () => {
-            const current = findApp(this.deps.store.state, tenant, name);
-            if (!current?.operation) return current?.instances;
-            // A release rolling out: its containers are recorded when it commits, but they join the
-            // stream as soon as they exist, so their start-up lines arrive live and in order.
-            const known = new Set(current.instances.map((i) => i.containerId));
-            const labelled = await this.deps.runtime.listInstances({ tenant, app: name });
-            return [
-              ...current.instances,
-              ...labelled.filter((l) => !known.has(l.containerId)).map((l) => ({ id: l.instanceId, containerId: l.containerId })),
-            ];
-          },
-          isRunning: async (containerId) => (await this.observed.get(containerId))?.state === "running",
-          platformLines: (push) => {
-            const listener = (event: PlatformEvent) => {
-              if (event.tenant === tenant && event.app === name && PLATFORM_LOG_EVENTS.has(event.type)) push(platformLine(event));
-            };
-            this.deps.events.on("event", listener);
-            return () => this.deps.events.off("event", listener);
-          },
+  async logs(tenant: string, name: string, options: LogReadOptions): Promise<Readable> {
+    requireAnyApp(this.deps.store.state, tenant, name);
+    const query: LogQuery = {
+      tail: options.tail,
+      sinceMs: options.sinceSeconds === undefined ? undefined : options.sinceSeconds * 1000,
+      grep: options.grep === undefined ? undefined : compileGrep(options.grep),
+      instance: options.instance,
+      release: options.release,
+    };
+    if (!options.follow) return await this.deps.storedLogs.read(tenant, name, query);
+    const releaseOf = (instance: string) => releaseOfInstance(this.deps.store.state, tenant, name, instance);
+    return followLogs(
+      {
+        runtime: this.deps.runtime,
+        instancesOf: async () => {
+          const current = findApp(this.deps.store.state, tenant, name);
+          if (!current?.operation) return current?.instances;
+          // A release rolling out: its containers are recorded when it commits, but they join the
+          // stream as soon as they exist, so their start-up lines arrive live and in order.
+          const known = new Set(current.instances.map((i) => i.containerId));
+          const labelled = await this.deps.runtime.listInstances({ tenant, app: name });
+          return [
+            ...current.instances,
+            ...labelled.filter((l) => !known.has(l.containerId)).map((l) => ({ id: l.instanceId, containerId: l.containerId })),
+          ];
         },
-        { tail: options.tail, sinceSeconds: options.sinceSeconds },
-      );
-    }
-    const since = options.sinceSeconds === undefined ? "" : new Date(options.sinceSeconds * 1000).toISOString();
-    const platform = this.deps.events
-      .history({ tenant, app: name, limit: 1000 })
-      .filter((event) => PLATFORM_LOG_EVENTS.has(event.type) && event.time >= since)
-      .map(platformLine);
-    return await readLogs(this.deps.runtime, record.instances, { tail: options.tail, sinceSeconds: options.sinceSeconds }, platform);
+        isRunning: async (containerId) => (await this.observed.get(containerId))?.state === "running",
+        platformLines: (push) => {
+          const listener = (event: PlatformEvent) => {
+            if (event.tenant === tenant && event.app === name && PLATFORM_LOG_EVENTS.has(event.type)) push(platformLine(event));
+          };
+          this.deps.events.on("event", listener);
+          return () => this.deps.events.off("event", listener);
+        },
+        keep: (line) =>
+          (query.instance === undefined || line.instance === query.instance) &&
+          (query.release === undefined || (line.instance !== PLATFORM && releaseOf(line.instance) === query.release)) &&
+          (query.grep === undefined || query.grep(line.line)),
+      },
+      { tail: options.tail, sinceSeconds: options.sinceSeconds },
+    );
   }
 
   /** Starts an instance's container, recreating it when it has gone missing. */
@@ -421,9 +445,6 @@ export class AppService {
     return toAppView(record, observed, this.deps.networking.urls(record.tenant, record.name), domains);
   }
 }
-
-/** Events that say why an instance stopped: they appear in `mc logs` too, where people look first. */
-const PLATFORM_LOG_EVENTS = new Set<PlatformEvent["type"]>(["instance.crashed", "app.crash_looping"]);
 
 function platformLine(event: PlatformEvent): LogLine {
   return { ts: event.time, instance: PLATFORM, stream: "stderr", line: event.message };

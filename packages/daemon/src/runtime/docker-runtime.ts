@@ -11,6 +11,7 @@ import { LogFrameParser } from "./log-frames.ts";
 import {
   BuildFailedError,
   type BuildOptions,
+  type EngineImage,
   EngineUnavailableError,
   type ExecOptions,
   type ExecSession,
@@ -21,6 +22,10 @@ import {
   type InstanceStats,
   type LogOptions,
   NetworkMissingError,
+  PullFailedError,
+  type PullProgress,
+  PushFailedError,
+  type RegistryAuth,
   type Runtime,
   type RuntimeEvent,
   type RuntimeInstance,
@@ -104,6 +109,9 @@ export class DockerRuntime implements Runtime {
         .flatMap((key) => (/^(\d+)(\/tcp)?$/.exec(key) ? [Number.parseInt(key, 10)] : []))
         .sort((a, b) => a - b);
       return {
+        id: info.Id,
+        size: info.Size,
+        published: labels[LABEL.published] === "true" && !labels[LABEL.tenant] && (info.RepoDigests ?? []).length === 0,
         tenant: labels[LABEL.prefix] === this.prefix ? (labels[LABEL.tenant] ?? null) : null,
         exposedPorts,
         names: [...(info.RepoTags ?? []), ...(info.RepoDigests ?? [])],
@@ -131,6 +139,94 @@ export class DockerRuntime implements Runtime {
       return images.reduce((sum, image) => sum + image.Size, 0);
     } catch (error) {
       throw engineError(error);
+    }
+  }
+
+  async tenantImages(tenant: string): Promise<EngineImage[]> {
+    try {
+      const images = await this.docker.listImages({ filters: { label: [`${LABEL.prefix}=${this.prefix}`, `${LABEL.tenant}=${tenant}`] } });
+      return images.map((image) => ({ id: image.Id, names: [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])], size: image.Size }));
+    } catch (error) {
+      throw engineError(error);
+    }
+  }
+
+  async pullImage(
+    reference: string,
+    auth: RegistryAuth | undefined,
+    onProgress: (progress: PullProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    let output: NodeJS.ReadableStream;
+    try {
+      // Credentials as the 4th argument go in the X-Registry-Auth header; in the options they would end up in the query string.
+      output = (await (this.docker.pull(
+        reference,
+        signal ? { abortSignal: signal } : {},
+        undefined as never,
+        auth,
+      ) as unknown)) as NodeJS.ReadableStream;
+    } catch (error) {
+      if (signal?.aborted) throw new PullFailedError("the pull was cancelled");
+      // Any answer of the engine is about the registry (an unknown name, a refused login); no answer is the engine's own trouble.
+      if (statusOf(error) !== undefined) throw new PullFailedError(messageOf(error));
+      throw engineError(error);
+    }
+    // Closing the engine's stream is what ends its pull when the caller gives up.
+    const abort = () => (output as unknown as { destroy?: () => void }).destroy?.();
+    signal?.addEventListener("abort", abort, { once: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          output,
+          (error: Error | null) => (error ? reject(new PullFailedError(error.message)) : resolve()),
+          (event: { id?: string; status?: string; error?: string; progressDetail?: { current?: number; total?: number } }) => {
+            if (event.error) return;
+            if (!event.id || !event.status) return;
+            onProgress({
+              layer: event.id,
+              status: event.status,
+              current: event.progressDetail?.current ?? null,
+              total: event.progressDetail?.total ?? null,
+            });
+          },
+        );
+      });
+    } finally {
+      signal?.removeEventListener("abort", abort);
+    }
+    if (signal?.aborted) throw new PullFailedError("the pull was cancelled");
+  }
+
+  async pushImage(image: string, target: string, auth: RegistryAuth): Promise<void> {
+    const cut = target.lastIndexOf(":");
+    const [repo, tag] = cut > target.lastIndexOf("/") ? [target.slice(0, cut), target.slice(cut + 1)] : [target, "latest"];
+    try {
+      await this.docker.getImage(image).tag({ repo, tag });
+    } catch (error) {
+      throw engineError(error);
+    }
+    try {
+      // Credentials in X-Registry-Auth (the `authconfig` option); the engine logs in at the registry's token realm.
+      const output = (await this.docker.getImage(target).push({ authconfig: auth })) as NodeJS.ReadableStream;
+      let refused: string | undefined;
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          output,
+          (error: Error | null) => (error ? reject(new PushFailedError(error.message)) : resolve()),
+          (event: { error?: string }) => {
+            refused ??= event.error;
+          },
+        );
+      });
+      if (refused) throw new PushFailedError(refused);
+    } catch (error) {
+      if (error instanceof PushFailedError) throw error;
+      if (statusOf(error) !== undefined) throw new PushFailedError(messageOf(error));
+      throw engineError(error);
+    } finally {
+      // Only the name goes: the image keeps its own.
+      await this.ignoring([404, 409], () => this.docker.getImage(target).remove({ noprune: true })).catch(() => undefined);
     }
   }
 

@@ -7,6 +7,8 @@ export const LABEL = {
   tenant: "minicloud.tenant",
   app: "minicloud.app",
   instance: "minicloud.instance",
+  /** On a host image (imported or built on the host, never pulled): every tenant may run it. Set by setup. */
+  published: "minicloud.published",
 } as const;
 
 export function ownedLabels(prefix: string, extra: Record<string, string> = {}): Record<string, string> {

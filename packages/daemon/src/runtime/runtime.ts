@@ -90,6 +90,24 @@ export interface Runtime {
   removeTenantImages(tenant: string): Promise<void>;
   /** Bytes of the tenant's images on the engine (each image's whole size, its base's layers too). */
   tenantImageBytes(tenant: string): Promise<number>;
+  /** The images labelled as this tenant's builds (this prefix's): id, names and size. */
+  tenantImages(tenant: string): Promise<EngineImage[]>;
+  /**
+   * Pulls a reference through its registry with these credentials (none: anonymous). Progress goes
+   * to `onProgress`; aborting `signal` ends the pull (the engine drops what it has not finished).
+   * Throws PullFailedError with the engine's reason.
+   */
+  pullImage(
+    reference: string,
+    auth: RegistryAuth | undefined,
+    onProgress: (progress: PullProgress) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /**
+   * Pushes an image to a registry under `target` (`host/repository:tag`) with these credentials;
+   * the engine keeps no `target` name afterwards. Throws PushFailedError with the engine's reason.
+   */
+  pushImage(image: string, target: string, auth: RegistryAuth): Promise<void>;
   /** Removes one image by name or id; gone already is fine. */
   removeImage(image: string): Promise<void>;
   /** Builds a tar'ed context into a tenant-labelled image; each output line goes to `onOutput`. */
@@ -167,11 +185,42 @@ export class EngineUnavailableError extends Error {
 
 /** Resource limits of a build: the same kind of ceiling as the tenant's containers. */
 export interface ImageInfo {
+  /** The engine's image id (`sha256:…` of its config): the same bytes whatever names it has. */
+  id?: string;
+  size?: number;
+  /** A host image (no tenant, never pulled) that setup marked for every tenant (the `minicloud.published` label). */
+  published?: boolean;
   tenant: string | null;
   exposedPorts: number[];
   /** The names it has (tags and digests, e.g. "minicloud/hello:latest"): how a reference may reach it. */
   names: string[];
 }
+
+export interface EngineImage {
+  id: string;
+  names: string[];
+  size: number;
+}
+
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
+/** One layer's step of a pull, as the engine reports it. */
+export interface PullProgress {
+  layer: string;
+  status: string;
+  current: number | null;
+  total: number | null;
+}
+
+/** The engine could not pull; the message is its own (the registry's answer). */
+export class PullFailedError extends Error {}
+
+/** The engine could not push; the message is its own (the registry's answer). */
+export class PushFailedError extends Error {}
 
 export interface BuildOptions {
   tag: string;

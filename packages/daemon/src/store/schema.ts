@@ -5,8 +5,12 @@ import type { AppSpec, QuotaLimits, SpecChange } from "@minicloud/shared";
  * 3: volumes (an older mcd would drop them on its next write, and their data with them).
  * 4: sealed secrets (tenant data keys, apps' secret sets, releases' `spec.secrets`): an older mcd
  *    would start containers without their secrets.
+ * 5: images (tenants' pulls, published host images, sealed registry credentials): an older mcd would
+ *    drop them, and every tenant would lose the images it may run.
+ * 6: state.journal next to state.json (the writes since the last snapshot): an older mcd would
+ *    read the snapshot alone and lose them.
  */
-export const STATE_VERSION = 4;
+export const STATE_VERSION = 6;
 
 export interface TenantRecord {
   name: string;
@@ -48,6 +52,8 @@ export interface ReleaseRecord {
   reason: string | null;
   /** What it changed compared to the release before it (absent in releases recorded earlier). */
   changes?: SpecChange[] | undefined;
+  /** The engine's image id it ran (absent in releases recorded earlier): a rollback runs exactly these bytes. */
+  digest?: string | undefined;
 }
 
 /**
@@ -153,6 +159,35 @@ export interface AppSecretsRecord {
   values: SecretValueRecord[];
 }
 
+/** An image a tenant pulled through a registry it has access to: what lets it run those bytes. */
+export interface PulledImageRecord {
+  tenant: string;
+  /** The reference as the engine lists it (`127.0.0.1:5000/team/app:1`). */
+  reference: string;
+  /** The registry's manifest digest. */
+  digest: string;
+  /** The engine's image id. */
+  id: string;
+  size: number;
+  pulledAt: string;
+}
+
+/** A host image the admin published: every tenant may run these bytes (by id, whatever names it gets later). */
+export interface PublishedImageRecord {
+  reference: string;
+  id: string;
+  publishedAt: string;
+}
+
+/** A tenant's login to a registry; the password is sealed for ["registry", host]. */
+export interface RegistryCredentialRecord {
+  tenant: string;
+  host: string;
+  username: string;
+  sealed: string;
+  createdAt: string;
+}
+
 export interface State {
   version: number;
   tenants: TenantRecord[];
@@ -162,8 +197,23 @@ export interface State {
   volumes: VolumeRecord[];
   tenantKeys: TenantKeyRecord[];
   secrets: AppSecretsRecord[];
+  pulledImages: PulledImageRecord[];
+  publishedImages: PublishedImageRecord[];
+  registryCredentials: RegistryCredentialRecord[];
 }
 
 export function emptyState(): State {
-  return { version: STATE_VERSION, tenants: [], keys: [], apps: [], domains: [], volumes: [], tenantKeys: [], secrets: [] };
+  return {
+    version: STATE_VERSION,
+    tenants: [],
+    keys: [],
+    apps: [],
+    domains: [],
+    volumes: [],
+    tenantKeys: [],
+    secrets: [],
+    pulledImages: [],
+    publishedImages: [],
+    registryCredentials: [],
+  };
 }

@@ -26,10 +26,16 @@ export interface TenantServiceDeps {
   volumes: VolumeService;
   /** The tenant's sealed secrets and data key go with it. */
   secrets?: { dropTenant(state: State, tenant: string): void };
+  /** The tenant's pulls and registry logins go with it (images/). */
+  imageRecords?: { dropTenant(state: State, tenant: string): void };
   /** What writable root filesystems hold, last sampled: part of storage usage. */
   measured?: MeasuredStorage;
   /** The tenant's images on the engine, part of its storage. */
   images?: MeasuredStorage;
+  /** The tenant's namespace in the built-in registry goes with it (a tenant made later under the name starts empty). */
+  registry?: { removeTenant(tenant: string): Promise<void> };
+  /** The tenant's stored logs (capped by their own setting, not by the storage limit); they go with it. */
+  logs?: MeasuredStorage & { removeTenant(tenant: string): Promise<void> };
 }
 
 /** Tenants and their quotas (admin only); deleting one removes everything it owns. */
@@ -87,6 +93,9 @@ export class TenantService {
     this.require(name);
     await this.deps.apps.destroyAllOf(name);
     await this.deps.volumes.deleteAllOf(name);
+    // A tenant created later under the same name must not read these.
+    await this.deps.logs?.removeTenant(name);
+    await this.deps.registry?.removeTenant(name);
     await this.deps.tenantLocks.run(name, async () => {
       await this.deps.runtime.removeTenantImages(name);
       await this.deps.apps.removeTenantNetwork(name);
@@ -94,6 +103,7 @@ export class TenantService {
       await this.deps.store.update((state) => {
         state.tenants = state.tenants.filter((t) => t.name !== name);
         this.deps.secrets?.dropTenant(state, name);
+        this.deps.imageRecords?.dropTenant(state, name);
       });
     });
   }
@@ -104,7 +114,10 @@ export class TenantService {
       name: record.name,
       createdAt: record.createdAt,
       limits: record.quota,
-      usage: usageOf(state, record.name, undefined, this.deps.measured, this.deps.images),
+      usage: {
+        ...usageOf(state, record.name, undefined, this.deps.measured, this.deps.images),
+        ...(this.deps.logs ? { logs: this.deps.logs.bytesOf(record.name) } : {}),
+      },
       apps: state.apps.filter((a) => a.tenant === record.name).length,
       keys: state.keys.filter((k) => k.tenant === record.name && !k.revokedAt).length,
     };

@@ -3,22 +3,26 @@ import { AccountClient, TenantsClient } from "./admin.ts";
 import { AppsClient } from "./apps.ts";
 import { DomainsClient } from "./domains.ts";
 import type { Endpoint } from "./endpoint.ts";
+import { ImagesClient, RegistryClient } from "./images.ts";
 import { MetricsClient } from "./metrics.ts";
 import { SecretsClient } from "./secrets.ts";
 import { Transport } from "./transport.ts";
 import { VolumesClient } from "./volumes.ts";
+import { WebhooksClient } from "./webhooks.ts";
 
 export * from "../exec-protocol.ts";
 export * from "./admin.ts";
 export * from "./apps.ts";
 export * from "./domains.ts";
 export * from "./endpoint.ts";
+export * from "./images.ts";
 export * from "./metrics.ts";
 export * from "./secrets.ts";
 export * from "./socket.ts";
 export * from "./tls.ts";
 export * from "./transport.ts";
 export * from "./volumes.ts";
+export * from "./webhooks.ts";
 
 export interface ClientOptions extends Endpoint {
   /** The tenant an admin acts on; ignored for tenant keys (the daemon scopes them). */
@@ -34,6 +38,9 @@ export class MinicloudClient {
   readonly domains: DomainsClient;
   readonly volumes: VolumesClient;
   readonly secrets: SecretsClient;
+  readonly webhooks: WebhooksClient;
+  readonly images: ImagesClient;
+  readonly registry: RegistryClient;
   readonly metrics: MetricsClient;
 
   constructor(options: ClientOptions) {
@@ -45,6 +52,9 @@ export class MinicloudClient {
     this.domains = new DomainsClient(this.transport, scope);
     this.volumes = new VolumesClient(this.transport, scope);
     this.secrets = new SecretsClient(this.transport, scope);
+    this.webhooks = new WebhooksClient(this.transport, scope);
+    this.images = new ImagesClient(this.transport, scope);
+    this.registry = new RegistryClient(this.transport, scope);
     this.metrics = new MetricsClient(this.transport, scope);
   }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { checkImageReference, IMAGE_RULE } from "../image-rules.ts";
 import { appNameSchema } from "../names.ts";
-import { cpusSchema, durationSchema, memorySchema } from "../units.ts";
+import { cpusSchema, durationSchema, durationSeconds, memorySchema } from "../units.ts";
 import { appDomainSchema } from "./domains.ts";
 import { type VolumeMount, volumeMountSchema, volumeMountsSchema } from "./volumes.ts";
 
@@ -189,6 +189,8 @@ export const releaseSchema = z.object({
   createdAt: z.string(),
   reason: z.string().nullable(),
   changes: z.array(specChangeSchema),
+  /** The engine's image id it ran (null for releases recorded before images were pinned): a rollback runs these bytes. */
+  digest: z.string().nullable(),
 });
 export type Release = z.infer<typeof releaseSchema>;
 export const releaseListSchema = z.object({ releases: z.array(releaseSchema) });
@@ -229,10 +231,27 @@ export type AppList = z.infer<typeof appListSchema>;
 /** The most lines a log read returns per instance: `tail`'s limit, and a read's without `tail` or `since`. */
 export const MAX_LOG_LINES = 100_000;
 
+/** The furthest back a log read reaches: logs are capped by bytes well before that. */
+export const MAX_LOG_SINCE_DAYS = 3650;
+
+/** `--since` of `mc logs`: a duration of at most MAX_LOG_SINCE_DAYS. */
+export const logSinceSchema = durationSchema.refine((text) => durationSeconds(text) <= MAX_LOG_SINCE_DAYS * 86400, {
+  message: `must be at most ${MAX_LOG_SINCE_DAYS}d`,
+});
+
 export const logsQuerySchema = z
   .object({
     follow: z.enum(["true", "false"]).default("false"),
     tail: z.coerce.number().int().min(0).max(MAX_LOG_LINES).optional(),
-    since: durationSchema.optional(),
+    since: logSinceSchema.optional(),
+    /** Only lines whose text matches this RE2 regular expression (linear time: no backtracking). */
+    grep: z.string().min(1).max(1000).optional(),
+    /** Only this instance's lines. */
+    instance: z
+      .string()
+      .regex(/^[a-z0-9]{1,64}$/, { message: "must be an instance id as `mc status` shows it" })
+      .optional(),
+    /** Only lines of instances that ran this release. */
+    release: z.coerce.number().int().min(1).max(1_000_000_000).optional(),
   })
   .strict();

@@ -66,7 +66,16 @@ export function appRoutes(apps: AppService, builds: Builds, tenantOf: TenantOf) 
     const tenant = tenantOf(c);
     const query = queryOf(c, logsQuerySchema);
     const sinceSeconds = query.since ? Math.floor(Date.now() / 1000) - durationSeconds(query.since) : undefined;
-    return ndjsonResponse(await apps.logs(tenant, app(c), { follow: query.follow === "true", tail: query.tail, sinceSeconds }));
+    return ndjsonResponse(
+      await apps.logs(tenant, app(c), {
+        follow: query.follow === "true",
+        tail: query.tail,
+        sinceSeconds,
+        grep: query.grep,
+        instance: query.instance,
+        release: query.release,
+      }),
+    );
   });
 
   routes.get("/v1/instances/:id", async (c) => c.json(await apps.instance(tenantOf(c), c.req.param("id"))));
@@ -87,5 +96,6 @@ function toRelease(release: ReleaseRecord): Release {
     createdAt: release.createdAt,
     reason: release.reason,
     changes: release.changes ?? [],
+    digest: release.digest ?? null,
   };
 }

@@ -5,6 +5,9 @@ import {
   auditVerifySchema,
   createdKeySchema,
   daemonSettingsSchema,
+  deliveriesQuerySchema,
+  deliveryListSchema,
+  deliverySchema,
   deployRequestSchema,
   deployResultSchema,
   domainCreateSchema,
@@ -13,14 +16,27 @@ import {
   eventListSchema,
   execQuerySchema,
   healthSchema,
+  imageListSchema,
   ingressCaSchema,
   keyCreateSchema,
   keyListSchema,
+  logsQuerySchema,
   metricsQuerySchema,
   NAME_PATTERN,
   problemSchema,
+  pruneResultSchema,
+  publishedImageSchema,
+  publishedListSchema,
+  publishRequestSchema,
+  pullRequestSchema,
   quotaSchema,
   quotaUpdateSchema,
+  registryCredentialListSchema,
+  registryCredentialSchema,
+  registryLoginSchema,
+  registryNotificationSchema,
+  registryTokenQuerySchema,
+  registryTokenSchema,
   releaseListSchema,
   rollbackRequestSchema,
   scaleRequestSchema,
@@ -42,6 +58,9 @@ import {
   volumeListSchema,
   volumeRestoreSchema,
   volumeSchema,
+  webhookCreatedSchema,
+  webhookCreateSchema,
+  webhookListSchema,
   whoamiSchema,
 } from "@minicloud/shared";
 import { Hono } from "hono";
@@ -64,6 +83,8 @@ interface Operation {
   archive?: "in" | "out";
   /** The answer is Prometheus's text exposition format (text/plain; version=0.0.4). */
   exposition?: boolean;
+  /** HTTP Basic `<tenant>:<API key>` instead of a Bearer key (the Docker token protocol). */
+  basicAuth?: boolean;
 }
 
 const ok = z.object({ ok: z.literal(true) });
@@ -74,6 +95,22 @@ const BINARY = { type: "string", format: "binary" };
 export const OPERATIONS: Operation[] = [
   { method: "get", path: "/healthz", summary: "Liveness and engine state (no auth)", response: healthSchema },
   { method: "get", path: "/v1/whoami", summary: "The caller's role, tenant and key", response: whoamiSchema },
+  {
+    method: "get",
+    path: "/v1/registry/token",
+    summary:
+      "A token for the built-in registry (the Docker token protocol, what `docker login` uses): Basic `<tenant>:<API key>`; pull and push under `<tenant>/` only, pull everywhere for an admin key, never the catalog",
+    query: registryTokenQuerySchema,
+    response: registryTokenSchema,
+    basicAuth: true,
+  },
+  {
+    method: "post",
+    path: "/v1/registry/notifications",
+    summary: "The built-in registry's push notifications (its own secret as the Bearer; nobody else calls it): image.pushed events",
+    body: registryNotificationSchema,
+    response: ok,
+  },
   {
     method: "get",
     path: "/v1/system/settings",
@@ -101,7 +138,14 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/v1/apps/{name}/start", summary: "Start a stopped app", response: appSchema },
   { method: "post", path: "/v1/apps/{name}/restart", summary: "Restart an app", response: appSchema },
   { method: "delete", path: "/v1/apps/{name}", summary: "Destroy an app", response: ok },
-  { method: "get", path: "/v1/apps/{name}/logs", summary: "Logs as NDJSON (?follow, ?tail, ?since)", stream: true },
+  {
+    method: "get",
+    path: "/v1/apps/{name}/logs",
+    summary:
+      "Logs as NDJSON from the daemon's log store (replaced, crashed and removed instances too); ?grep takes an RE2 pattern (linear time), ?instance and ?release narrow the read; ?follow streams new lines across redeploys",
+    query: logsQuerySchema,
+    stream: true,
+  },
   {
     method: "get",
     path: "/v1/apps/{name}/metrics",
@@ -168,6 +212,57 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/v1/instances/{id}", summary: "One instance of the tenant, by id" },
   {
     method: "get",
+    path: "/v1/images",
+    summary: "The tenant's images (built and pulled): references, digest, size, kept releases that run each",
+    response: imageListSchema,
+  },
+  {
+    method: "post",
+    path: "/v1/images/pull",
+    summary:
+      "Pull an image through its registry with the tenant's credentials (`pull`: missing = only when the tenant cannot run it yet, always = ask the registry again). NDJSON: progress lines, then done or error (see docs/images.md); closing the stream cancels the pull",
+    body: pullRequestSchema,
+    stream: true,
+  },
+  {
+    method: "post",
+    path: "/v1/images/prune",
+    summary: "Remove the tenant's images no kept release runs (rollbacks keep working)",
+    response: pruneResultSchema,
+  },
+  { method: "get", path: "/v1/images/published", summary: "Host images published to every tenant", response: publishedListSchema },
+  {
+    method: "post",
+    path: "/v1/images/published",
+    summary: "Publish a host image (its bytes, by id) to every tenant (201)",
+    body: publishRequestSchema,
+    response: publishedImageSchema,
+    admin: true,
+  },
+  {
+    method: "delete",
+    path: "/v1/images/published",
+    summary: "Stop publishing a host image (?image=REF); running apps keep running",
+    query: z.object({ image: z.string() }),
+    response: ok,
+    admin: true,
+  },
+  {
+    method: "get",
+    path: "/v1/registry/credentials",
+    summary: "The tenant's registry logins: host, user name, date — never a password",
+    response: registryCredentialListSchema,
+  },
+  {
+    method: "put",
+    path: "/v1/registry/credentials/{host}",
+    summary: "Store a login to a registry (host[:port]): checked against the registry first, sealed; wrong credentials are invalid_input",
+    body: registryLoginSchema,
+    response: registryCredentialSchema,
+  },
+  { method: "delete", path: "/v1/registry/credentials/{host}", summary: "Remove a registry login", response: ok },
+  {
+    method: "get",
     path: "/v1/domains",
     summary: "Custom domains of the tenant (?app for one app's)",
     response: domainListSchema,
@@ -181,6 +276,29 @@ export const OPERATIONS: Operation[] = [
     response: domainSchema,
   },
   { method: "delete", path: "/v1/domains/{hostname}", summary: "Stop routing a custom domain of the tenant", response: ok },
+  { method: "get", path: "/v1/webhooks", summary: "The tenant's alert webhooks (never their secrets)", response: webhookListSchema },
+  {
+    method: "post",
+    path: "/v1/webhooks",
+    summary:
+      "Deliver the tenant's events of these types to a URL, signed (X-Minicloud-Signature: sha256=HMAC of the body); the secret is in this answer only. URLs that reach the daemon's host are refused",
+    body: webhookCreateSchema,
+    response: webhookCreatedSchema,
+  },
+  { method: "delete", path: "/v1/webhooks/{id}", summary: "Remove a webhook of the tenant", response: ok },
+  {
+    method: "post",
+    path: "/v1/webhooks/{id}/test",
+    summary: "Send a webhook.test event; answers once the first attempt is over",
+    response: deliverySchema,
+  },
+  {
+    method: "get",
+    path: "/v1/webhooks/deliveries",
+    summary: "Recent deliveries of the tenant's webhooks, newest first: state, attempts, outcomes",
+    query: deliveriesQuerySchema,
+    response: deliveryListSchema,
+  },
   {
     method: "get",
     path: "/v1/volumes",
@@ -351,12 +469,13 @@ export function openApiDocument() {
         default: problem("Problem"),
       },
       ...(op.path === "/healthz" ? { security: [] } : {}),
+      ...(op.basicAuth ? { security: [{ registryLogin: [] }] } : {}),
     };
   }
   return {
     openapi: "3.1.0",
     info: { title: "minicloud API", version: VERSION },
-    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
+    components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" }, registryLogin: { type: "http", scheme: "basic" } } },
     security: [{ apiKey: [] }],
     paths,
   };
