@@ -1,7 +1,8 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { defaultDataDir, defaultSocket } from "@minicloud/shared";
+import { defaultDataDir, defaultSocket, formatBytes, parseBytes } from "@minicloud/shared";
 import { ConfigError, type FileValues, readSettingsFile } from "./settings-file.ts";
+import { checkCron } from "./volumes/schedules.ts";
 
 export { ConfigError } from "./settings-file.ts";
 
@@ -26,6 +27,12 @@ export interface DaemonConfig {
   httpPort: number;
   httpsPort: number;
   dnsPort: number;
+  /** The built-in registry's port on 127.0.0.1. */
+  registryPort: number;
+  /** docker-registry's path; found on PATH when unset. */
+  registryBin: string | undefined;
+  /** When the built-in registry's garbage collection runs (cron, UTC). */
+  registryGc: string;
   /** Tenant networks get /24s from this range. */
   subnetPool: string;
   caddyBin: string | undefined;
@@ -52,6 +59,12 @@ export interface DaemonConfig {
   metricsIntervalMs: number;
   /** Releases kept per app (the active one is always kept). */
   releaseHistory: number;
+  /** The durable log store: bytes kept per tenant, and bytes one instance may log per second before lines are dropped. */
+  logs: { bytesPerTenant: number; bytesPerSecond: number };
+  /** Webhook URLs may point at private and loopback addresses (tests, trusted hosts); the daemon's own ports never. */
+  webhookAllowPrivate: boolean;
+  /** How long one webhook delivery attempt may take (connect, headers and body). */
+  webhookTimeoutMs: number;
   /** How long one build may run before the engine's build is stopped. */
   buildTimeoutMs: number;
   /** Open streams (log and event follows, builds, exec and event WebSockets) per key and per tenant. */
@@ -98,6 +111,9 @@ const SETTINGS = {
   "http-port": { env: "MC_HTTP_PORT", kind: "number" },
   "https-port": { env: "MC_HTTPS_PORT", kind: "number" },
   "dns-port": { env: "MC_DNS_PORT", kind: "number" },
+  "registry-port": { env: "MC_REGISTRY_PORT", kind: "number" },
+  "registry-bin": { env: "MC_REGISTRY_BIN", kind: "path", optional: true },
+  "registry-gc": { env: "MC_REGISTRY_GC", kind: "text" },
   "subnet-pool": { env: "MC_SUBNET_POOL", kind: "text" },
   "caddy-bin": { env: "MC_CADDY_BIN", kind: "path", optional: true },
   "hosts-file": { env: "MC_HOSTS_FILE", kind: "path", optional: true },
@@ -114,6 +130,10 @@ const SETTINGS = {
   "disk-sample-interval": { env: "MC_DISK_SAMPLE_INTERVAL", kind: "number" },
   "metrics-interval": { env: "MC_METRICS_INTERVAL", kind: "number" },
   "release-history": { env: "MC_RELEASE_HISTORY", kind: "number" },
+  "log-bytes-per-tenant": { env: "MC_LOG_BYTES_PER_TENANT", kind: "text" },
+  "log-rate": { env: "MC_LOG_RATE", kind: "text" },
+  "webhook-allow-private": { env: "MC_WEBHOOK_ALLOW_PRIVATE", kind: "text" },
+  "webhook-timeout": { env: "MC_WEBHOOK_TIMEOUT", kind: "number" },
   "streams-per-key": { env: "MC_STREAMS_PER_KEY", kind: "number" },
   "streams-per-tenant": { env: "MC_STREAMS_PER_TENANT", kind: "number" },
   "header-timeout": { env: "MC_HEADER_TIMEOUT", kind: "number" },
@@ -135,6 +155,7 @@ const DEFAULTS: Partial<Record<SettingKey, string>> = {
   "http-port": "80",
   "https-port": "443",
   "dns-port": "53",
+  "registry-gc": "30 3 * * 0",
   "subnet-pool": "10.210.0.0/16",
   "health-interval": "5",
   "reconcile-interval": "30",
@@ -147,6 +168,10 @@ const DEFAULTS: Partial<Record<SettingKey, string>> = {
   "disk-sample-interval": "30",
   "metrics-interval": "10",
   "release-history": "20",
+  "log-bytes-per-tenant": "1g",
+  "log-rate": "16m",
+  "webhook-allow-private": "false",
+  "webhook-timeout": "10",
   "streams-per-key": "20",
   "streams-per-tenant": "50",
   "header-timeout": "10",
@@ -268,6 +293,22 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     return value;
   };
 
+  // Two daemons with different prefixes on one host each get their own registry port by default.
+  if (resolved["registry-port"].value === undefined) resolved["registry-port"].value = String(defaultRegistryPort(prefix));
+  const registryGc = get("registry-gc");
+  if (!cronIsValid(registryGc))
+    throw new ConfigError(`${label("registry-gc")} must be a cron expression such as "30 3 * * 0", got "${registryGc}"`);
+
+  const bytes = (key: SettingKey, min: number): number => {
+    const value = parseBytes(get(key));
+    if (value === undefined || value < min)
+      throw new ConfigError(`${label(key)} must be a size of at least ${formatBytes(min)} such as 1g or 512m; got "${get(key)}"`);
+    return value;
+  };
+  const webhookAllowPrivate = get("webhook-allow-private");
+  if (!["true", "false"].includes(webhookAllowPrivate))
+    throw new ConfigError(`${label("webhook-allow-private")} must be true or false; got "${webhookAllowPrivate}"`);
+
   const acmeEmail = get("acme-email") || undefined;
   if (acmeEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(acmeEmail))
     throw new ConfigError(`${label("acme-email")} must be an email address (the ACME account's contact), got "${acmeEmail}"`);
@@ -290,6 +331,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     httpPort: port("http-port"),
     httpsPort: port("https-port"),
     dnsPort: port("dns-port"),
+    registryPort: port("registry-port"),
+    registryBin: optionalPath(resolved["registry-bin"]),
+    registryGc,
     subnetPool,
     caddyBin: optionalPath(resolved["caddy-bin"]),
     hostsFile: optionalPath(resolved["hosts-file"]),
@@ -306,6 +350,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env,
     diskSampleIntervalMs: seconds("disk-sample-interval") * 1000,
     metricsIntervalMs: seconds("metrics-interval") * 1000,
     releaseHistory: count("release-history", "releases kept per app"),
+    logs: { bytesPerTenant: bytes("log-bytes-per-tenant", 1024 ** 2), bytesPerSecond: bytes("log-rate", 1024) },
+    webhookAllowPrivate: webhookAllowPrivate === "true",
+    webhookTimeoutMs: seconds("webhook-timeout") * 1000,
     streams: {
       perKey: count("streams-per-key", "open streams per key"),
       perTenant: count("streams-per-tenant", "open streams per tenant"),
@@ -349,6 +396,23 @@ function fromFile(value: string, def: SettingDef, file: string): string {
 
 function optionalPath(setting: Resolved): string | undefined {
   return setting.value ? path.resolve(setting.value) : undefined;
+}
+
+/** 5000 for the prefix `mc`; another prefix gets a port of its own in 5001-5999. */
+export function defaultRegistryPort(prefix: string): number {
+  if (prefix === "mc") return 5000;
+  let hash = 0;
+  for (const char of prefix) hash = (hash * 31 + char.charCodeAt(0)) % 999;
+  return 5001 + hash;
+}
+
+function cronIsValid(expression: string): boolean {
+  try {
+    checkCron(expression);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Loopback binds serve plain HTTP; anything else serves TLS. */

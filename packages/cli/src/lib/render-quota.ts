@@ -26,6 +26,9 @@ export function renderQuota(limits: QuotaLimits, usage: QuotaUsage): string {
         ? [["  writable layers", formatMemory(usage.writableLayers), "", chalk.dim("written into --writable-rootfs apps, sampled")]]
         : []),
       ...(usage.images ? [["  images", formatMemory(usage.images), "", chalk.dim("built images, each whole (its base too)")]] : []),
+      ...(usage.logs === undefined
+        ? []
+        : [["logs", formatMemory(usage.logs), "", chalk.dim("stored app logs, capped by the daemon (oldest go first)")]]),
       ...(usage.apps === undefined || limits.maxApps === undefined
         ? []
         : [["apps", usage.apps, limits.maxApps, bar(usage.apps, limits.maxApps)]]),

@@ -38,6 +38,8 @@ export interface LogFollowDeps {
   isRunning: (containerId: string) => Promise<boolean>;
   /** The platform's own lines about the app as they happen (why an instance died); returns an unsubscribe. */
   platformLines?: (push: (line: LogLine) => void) => () => void;
+  /** Which lines the reader wants (`--grep`, `--instance`, `--release`); all when unset. */
+  keep?: (line: LogLine) => boolean;
 }
 
 /** Docker's RFC 3339 timestamps trim trailing zeros; padded, they sort as text. */
@@ -85,7 +87,7 @@ export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail"
     pending.sort((a, b) => (timeKey(a.ts) < timeKey(b.ts) ? -1 : timeKey(a.ts) > timeKey(b.ts) ? 1 : 0));
     const lines = pending.splice(0);
     pendingBytes = 0;
-    if (!closed) for (const line of lines) out.offer(JSON.stringify(line));
+    if (!closed) for (const line of lines) if (!deps.keep || deps.keep(line)) out.offer(JSON.stringify(line));
     applyFlow();
   };
 

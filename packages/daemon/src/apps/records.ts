@@ -6,6 +6,12 @@ export function findApp(state: Readonly<State>, tenant: string, name: string): A
   return state.apps.find((a) => a.tenant === tenant && a.name === name);
 }
 
+/** The release an instance runs: its record's, else the deploy in flight's (not committed yet); 0 when unknown. */
+export function releaseOfInstance(state: Readonly<State>, tenant: string, name: string, instance: string): number {
+  const record = findApp(state, tenant, name);
+  return record?.instances.find((i) => i.id === instance)?.release ?? record?.operation?.version ?? 0;
+}
+
 /** The app, whatever it is doing. */
 export function requireAnyApp(state: Readonly<State>, tenant: string, name: string): AppRecord {
   const record = findApp(state, tenant, name);
@@ -32,6 +38,16 @@ export function assertIdle(record: AppRecord): void {
 }
 
 /** An app whose committed instances should receive traffic and hold resources. */
+/**
+ * The spec a new instance of the serving release runs: its image by the id the release recorded,
+ * so an instance recreated later (a restart, a scale, reconciliation) runs the same bytes even
+ * after the tag moved.
+ */
+export function pinnedSpec(record: AppRecord, spec: AppSpec = record.spec): AppSpec {
+  const digest = record.releases.find((r) => r.version === record.release)?.digest;
+  return digest ? { ...spec, image: digest } : spec;
+}
+
 export function isServing(app: AppRecord): boolean {
   return app.desired === "running" && app.phase === "ready";
 }

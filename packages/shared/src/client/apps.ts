@@ -7,6 +7,9 @@ export interface LogsOptions {
   follow?: boolean;
   tail?: number | undefined;
   since?: string | undefined;
+  grep?: string | undefined;
+  instance?: string | undefined;
+  release?: number | undefined;
 }
 
 /** Apps of the caller's tenant (or of `tenant` for an admin). */
@@ -91,7 +94,15 @@ export class AppsClient {
 
   logs(name: string, options: LogsOptions = {}): Promise<Readable> {
     return this.transport.stream("GET", `/v1/apps/${encodeURIComponent(name)}/logs`, {
-      query: { ...this.scope(), follow: options.follow ?? false, tail: options.tail, since: options.since },
+      query: {
+        ...this.scope(),
+        follow: options.follow ?? false,
+        tail: options.tail,
+        since: options.since,
+        grep: options.grep,
+        instance: options.instance,
+        release: options.release,
+      },
     });
   }
 }

@@ -32,6 +32,8 @@ export const quotaUsageSchema = z.object({
   writableLayers: z.number().optional(),
   /** Bytes of the tenant's images on the engine (its builds; each image's whole size), last sized; part of `storage`. */
   images: z.number().optional(),
+  /** Bytes of the tenant's stored logs; capped per tenant by the daemon's MC_LOG_BYTES_PER_TENANT, not part of `storage`. */
+  logs: z.number().optional(),
   /** Apps, whatever their count: what `maxApps` counts. */
   apps: z.number().optional(),
 });

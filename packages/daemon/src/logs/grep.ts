@@ -1,0 +1,24 @@
+import { ApiError } from "@minicloud/shared";
+import { RE2JS } from "re2js";
+
+/** Longest `--grep` pattern accepted: RE2 is linear in the text, but its compiled program grows with the pattern. */
+export const MAX_GREP_LENGTH = 1000;
+
+export type LineTest = (text: string) => boolean;
+
+/**
+ * A `--grep` pattern compiled by RE2JS, a port of RE2: matching takes time linear in the line
+ * whatever the pattern (no backtracking, so `(a+)+$` cannot run away). RE2 syntax: no
+ * backreferences or lookaround; an invalid pattern is a 400 that names --grep.
+ */
+export function compileGrep(pattern: string): LineTest {
+  if (pattern.length > MAX_GREP_LENGTH) throw new ApiError("invalid_input", `--grep is longer than ${MAX_GREP_LENGTH} characters`);
+  let compiled: RE2JS;
+  try {
+    compiled = RE2JS.compile(pattern);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ApiError("invalid_input", `--grep is not a valid regular expression (RE2 syntax: no backreferences or lookaround): ${why}`);
+  }
+  return (text) => compiled.matcher(text).find();
+}
