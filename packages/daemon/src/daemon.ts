@@ -168,7 +168,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   const imageAccess = new ImageAccess(runtime, [BUILT_BY_TENANT, pulledByTenant(() => store.state), publishedToAll(() => store.state)]);
   const registryCredentials = new RegistryCredentials(store, sealed);
   // The built-in registry's `<tenant>/` namespaces are their tenants' (registry/image-rule.ts); mcd makes their logins to it.
-  imageAccess.addRule(builtInRegistryRule(config.registryPort));
+  imageAccess.addRule(builtInRegistryRule(config.registryPort, () => store.state));
   registryCredentials.useBuiltIn(registry);
   const images = new ImageService({
     store,

@@ -102,3 +102,15 @@ test("public host names are the ones a public CA could sign", () => {
   assert.equal(certificateIssuer("shop.acme.io", true), "acme");
   assert.equal(certificateIssuer("shop.example.test", true), "internal");
 });
+
+test("registry.<domain> goes to the built-in registry, its token path to mcd, with the realm rewritten to the host asked", () => {
+  const registry = { host: "registry.cloud.local", upstream: "127.0.0.1:5000", tokenUpstream: "unix//run/mcd.sock" };
+  const [first, second] = configOf([web], { registry }).apps.http.servers.https.routes;
+  assert.deepEqual(first?.match?.[0]?.host, ["registry.cloud.local", "registry.cloud.local."]);
+  assert.deepEqual(second?.match?.[0]?.host, ["web.acme.cloud.local", "web.acme.cloud.local."], "app routes follow");
+  const text = JSON.stringify(first);
+  assert.match(text, /"path":\["\/v1\/registry\/token"\].*"dial":"unix\/\/run\/mcd.sock"/);
+  assert.match(text, /"dial":"127.0.0.1:5000"/);
+  assert.match(text, /realm=\\"\{http.request.scheme\}:\/\/\{http.request.hostport\}\/v1\/registry\/token\\"/);
+  assert.equal(configOf([web]).apps.http.servers.https.routes.length, 2, "no registry, no route for it");
+});

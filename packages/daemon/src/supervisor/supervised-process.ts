@@ -84,6 +84,8 @@ export class SupervisedProcess {
    * ending a leftover that does not fit). Resolves when it serves; throws when it cannot start.
    */
   async start(): Promise<"adopted" | "started"> {
+    // Started again after a stop (the registry restarts to change its configuration): supervise again.
+    this.stopping = false;
     const leftover = await leftoverOf(this.spec.pidFile, this.spec.command, this.spec.args);
     if (leftover?.matches && (await this.adopt(leftover.pid))) return "adopted";
     if (leftover) {

@@ -30,6 +30,8 @@ export const EVENT_TYPES = [
   "volume.restored",
   "domain.added",
   "domain.removed",
+  /** A manifest landed in the built-in registry under the tenant's namespace (`docker push`, or a build's copy). */
+  "image.pushed",
 ] as const;
 
 /**

@@ -16,7 +16,8 @@ export const healthSchema = z.object({
   status: z.enum(["ok", "degraded"]),
   version: z.string(),
   engine: z.enum(["up", "down"]),
-  components: z.object({ ingress: componentSchema, dns: componentSchema }),
+  /** The built-in registry (docker-registry) is supervised like Caddy and CoreDNS. */
+  components: z.object({ ingress: componentSchema, dns: componentSchema, registry: componentSchema }),
   /** Whether tenant networks are fenced off the host (MC_HOST_FIREWALL; see docs/security.md). */
   hostFirewall: z.enum(["active", "off"]),
 });

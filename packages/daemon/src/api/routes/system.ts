@@ -2,6 +2,7 @@ import { type DaemonSettings, type Health, type IngressCa, VERSION, type Whoami 
 import { Hono } from "hono";
 import type { Networking } from "../../networking/networking.ts";
 import type { Runtime } from "../../runtime/runtime.ts";
+import type { ProcessStatus } from "../../supervisor/supervised-process.ts";
 import type { ApiEnv } from "../env.ts";
 import { requireAdmin } from "../scope.ts";
 
@@ -35,15 +36,15 @@ export function settingsRoute(settings: DaemonSettings) {
 }
 
 /** Unauthenticated liveness: the daemon answers, and says whether the engine does. */
-export function healthRoute(runtime: Runtime, networking: Networking) {
+export function healthRoute(runtime: Runtime, networking: Networking, registry: { status(): ProcessStatus }) {
   const routes = new Hono<ApiEnv>();
   routes.get("/healthz", async (c) => {
     const engine = await runtime.ping().then(
       () => "up" as const,
       () => "down" as const,
     );
-    const components = networking.status();
-    const allUp = engine === "up" && components.ingress.state === "running" && components.dns.state === "running";
+    const components = { ...networking.status(), registry: registry.status() };
+    const allUp = engine === "up" && Object.values(components).every((component) => component.state === "running");
     const body: Health = {
       status: allUp ? "ok" : "degraded",
       version: VERSION,
