@@ -6,9 +6,9 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { AppMetrics } from "@minicloud/shared";
 import { freePort, TestDaemon } from "./harness/daemon.ts";
-import { eventually } from "./harness/http.ts";
+import { curl, eventually } from "./harness/http.ts";
 import { errorOf, json, mc } from "./harness/mc.ts";
-import { BASE_IMAGE } from "./harness/paths.ts";
+import { BASE_IMAGE, SAMPLE_IMAGE } from "./harness/paths.ts";
 import { createTenant, deployVia, type TestTenant } from "./harness/tenant.ts";
 
 const BURN = ["sh", "-c", "while :; do :; done"];
@@ -33,9 +33,10 @@ describe("metrics: sampled history, Prometheus expositions, a real Prometheus sc
     acme = await createTenant(daemon, "acme");
     globex = await createTenant(daemon, "globex");
     // Tenants run host images the admin published (a daemon from before `mc images` lets them run any).
-    await mc(["images", "publish", BASE_IMAGE], daemon.env);
+    for (const image of [BASE_IMAGE, SAMPLE_IMAGE]) await mc(["images", "publish", image], daemon.env);
     await deployVia(acme.client(), { name: "burner", image: BASE_IMAGE, command: BURN, memory: "32m", cpus: 0.25 });
     await deployVia(acme.client(), { name: "idler", image: BASE_IMAGE, command: IDLE, memory: "32m", cpus: 0.25 });
+    await deployVia(acme.client(), { name: "web", image: SAMPLE_IMAGE, port: 8080, memory: "32m", cpus: 0.25 });
     await deployVia(globex.client(), { name: "other", image: BASE_IMAGE, command: IDLE, memory: "32m", cpus: 0.25 });
   });
 
@@ -83,7 +84,26 @@ describe("metrics: sampled history, Prometheus expositions, a real Prometheus sc
     assert.equal(charted.code, 0, charted.stderr);
     assert.match(charted.stdout, /cpu\s+\S+/);
     const listed = json<{ apps: AppMetrics[] }>((await mc(["metrics", "--json"], acme.env)).stdout);
-    assert.deepEqual(listed.apps.map((a) => a.app).sort(), ["burner", "idler"]);
+    assert.deepEqual(listed.apps.map((a) => a.app).sort(), ["burner", "idler", "web"]);
+  });
+
+  test("the ingress's requests per app: rates by status class and latency in the history, counters in /v1/metrics", async () => {
+    for (let i = 0; i < 5; i++) assert.equal((await curl(`${daemon.url("web", "acme")}/`)).status, 200);
+    for (let i = 0; i < 3; i++) assert.equal((await curl(`${daemon.url("web", "acme")}/missing`)).status, 404);
+    const web = await eventually(
+      () => series(acme, "web"),
+      (m) => m.points.reduce((sum, p) => sum + (p.responses4xxPerSecond ?? 0), 0) > 0,
+      30_000,
+    );
+    const sum = (pick: (p: AppMetrics["points"][number]) => number | null) => web.points.reduce((total, p) => total + (pick(p) ?? 0), 0);
+    assert.ok(sum((p) => p.responses2xxPerSecond) > 0 && sum((p) => p.responses4xxPerSecond) > 0, JSON.stringify(web.points.slice(-5)));
+    assert.ok(web.points.some((p) => p.latencyMs !== null));
+    assert.equal(sum((p) => p.requestsPerSecond) > 0, true);
+    const idle = await series(acme, "idler");
+    assert.ok(idle.points.every((p) => !p.requestsPerSecond), "another app's traffic is not counted for it");
+    const text = await (await fetch(`${daemon.tcpUrl}/v1/metrics`, { headers: { authorization: `Bearer ${acme.key}` } })).text();
+    assert.match(text, /minicloud_http_requests_total\{tenant="acme",app="web",code="2xx"\} 5/);
+    assert.match(text, /minicloud_http_requests_total\{tenant="acme",app="web",code="4xx"\} 3/);
   });
 
   test("a tenant asking for another tenant's app metrics gets 404", async () => {
@@ -138,7 +158,7 @@ describe("metrics: sampled history, Prometheus expositions, a real Prometheus sc
       assert.match(text, new RegExp(`^${name}`, "m"), name);
     }
     assert.match(text, /mcd_deploys_total\{outcome="succeeded"\} [1-9]/);
-    assert.match(text, /mcd_tenant_quota_used\{tenant="acme",resource="instances"\} 2/);
+    assert.match(text, /mcd_tenant_quota_used\{tenant="acme",resource="instances"\} 3/);
   });
 
   test("a real Prometheus scrapes /metrics (admin) and /v1/metrics (tenant): the tenant's series are its own apps only", async () => {
@@ -193,7 +213,7 @@ describe("metrics: sampled history, Prometheus expositions, a real Prometheus sc
     );
     assert.ok(cpu.length >= 2, `prometheus has no acme series: ${output.slice(-2000)}`);
     assert.deepEqual([...new Set(cpu.map((r) => r.metric.tenant))], ["acme"]);
-    assert.deepEqual([...new Set(cpu.map((r) => r.metric.app))].sort(), ["burner", "idler"]);
+    assert.deepEqual([...new Set(cpu.map((r) => r.metric.app))].sort(), ["burner", "idler", "web"]);
     const up = await eventually(
       () => query('up{job="mcd"}'),
       (result) => result[0]?.value[1] === "1",

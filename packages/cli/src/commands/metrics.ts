@@ -28,7 +28,7 @@ const CHARTS: Chart[] = [
 const WIDTH = 48;
 
 export default class Metrics extends BaseCommand {
-  static override summary = "Chart an app's CPU, memory, network, pids and restarts over time.";
+  static override summary = "Chart an app's CPU, memory, network, pids, restarts and requests over time.";
   static override description =
     "Sparklines of the metrics history (every sample for the last hour, 1-minute averages for a day, 10-minute averages for 30 days) with each series' latest value and peak. Without APP, CPU and memory of every app in the tenant. With --json, the API's series.";
   static override examples = [

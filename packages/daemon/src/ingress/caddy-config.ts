@@ -1,3 +1,4 @@
+import { ACCESS_LOGGER, accessLogging } from "./access-log.ts";
 import { certificateIssuer } from "./certificates.ts";
 
 /** One host on the ingress, and the DNS name whose A records are the instances behind it. */
@@ -20,17 +21,8 @@ export interface CaddySettings {
   resolver: string;
   /** Set: public custom domains get their certificates from this ACME CA (Let's Encrypt by default). */
   acme?: AcmeSettings | undefined;
-  /** Set: `registry.<domain>` serves the built-in registry. */
-  registry?: RegistryIngress | undefined;
-}
-
-/** The built-in registry behind the ingress, for pushes from other machines over HTTPS. */
-export interface RegistryIngress {
-  host: string;
-  /** The registry on loopback (`127.0.0.1:5000`). */
-  upstream: string;
-  /** mcd's token endpoint, which the realm is rewritten to point at through this host (`unix//…/mcd.sock`). */
-  tokenUpstream: string;
+  /** Set: every request is logged to this file as a JSON line (per-app traffic metrics). */
+  accessLog?: string | undefined;
 }
 
 export interface AcmeSettings {
@@ -60,14 +52,10 @@ export function adminConfig(adminSocket: string): object {
  */
 export function caddyConfig(settings: CaddySettings, routes: IngressRoute[]): object {
   const sorted = [...routes].sort((a, b) => a.host.localeCompare(b.host));
-  const httpRoutes = [
-    ...(settings.registry ? [registryRoute(settings.registry)] : []),
-    ...sorted.map((route) => toCaddyRoute(route, settings.resolver)),
-    notFoundRoute(settings.notFoundPage),
-  ];
+  const httpRoutes = [...sorted.map((route) => toCaddyRoute(route, settings.resolver)), notFoundRoute(settings.notFoundPage)];
   return {
     admin: adminConfig(settings.adminSocket),
-    logging: { logs: { default: { level: "WARN" } } },
+    logging: { logs: settings.accessLog ? accessLogging(settings.accessLog) : { default: { level: "WARN" } } },
     storage: { module: "file_system", root: settings.storageDir },
     apps: {
       pki: { certificate_authorities: { local: { name: "minicloud ingress CA", install_trust: false } } },
@@ -76,10 +64,11 @@ export function caddyConfig(settings: CaddySettings, routes: IngressRoute[]): ob
         http_port: settings.httpPort,
         https_port: settings.httpsPort,
         servers: {
-          http: { listen: [`:${settings.httpPort}`], routes: httpRoutes },
+          http: { listen: [`:${settings.httpPort}`], routes: httpRoutes, ...serverLogs(settings) },
           https: {
             listen: [`:${settings.httpsPort}`],
             routes: httpRoutes,
+            ...serverLogs(settings),
             // HTTP/1.1 and HTTP/2 only: HTTP/3 would also hold a UDP port nobody asked for.
             protocols: ["h1", "h2"],
             // Plain HTTP keeps working: no redirects; certificates for every routed host.
@@ -89,6 +78,11 @@ export function caddyConfig(settings: CaddySettings, routes: IngressRoute[]): ob
       },
     },
   };
+}
+
+/** Access logs of every host to the access logger, when there is an access log. */
+function serverLogs(settings: CaddySettings): object {
+  return settings.accessLog ? { logs: { default_logger_name: ACCESS_LOGGER } } : {};
 }
 
 /**
@@ -125,39 +119,6 @@ function toCaddyRoute(route: IngressRoute, resolver: string): object {
         health_checks: { passive: { fail_duration: "2s", max_fails: 1 } },
         // Streamed responses (server-sent events, chunked logs) reach the client as they are written.
         flush_interval: -1,
-      },
-    ],
-    terminal: true,
-  };
-}
-
-/**
- * `registry.<domain>`: the registry, with bodies of any size streamed through, and its token realm
- * (mcd's loopback URL) rewritten to this host, whose `/v1/registry/token` goes to mcd.
- */
-function registryRoute(registry: RegistryIngress): object {
-  const realm = 'realm="{http.request.scheme}://{http.request.hostport}/v1/registry/token"';
-  return {
-    match: [{ host: [registry.host, `${registry.host}.`] }],
-    handle: [
-      {
-        handler: "subroute",
-        routes: [
-          {
-            match: [{ path: ["/v1/registry/token"] }],
-            handle: [{ handler: "reverse_proxy", upstreams: [{ dial: registry.tokenUpstream }] }],
-          },
-          {
-            handle: [
-              {
-                handler: "reverse_proxy",
-                upstreams: [{ dial: registry.upstream }],
-                flush_interval: -1,
-                headers: { response: { replace: { "Www-Authenticate": [{ search_regexp: 'realm="[^"]*"', replace: realm }] } } },
-              },
-            ],
-          },
-        ],
       },
     ],
     terminal: true,

@@ -5,7 +5,8 @@ import type { Logger } from "pino";
 import { Serial } from "../common/keyed-mutex.ts";
 import { type ProcessStatus, SupervisedProcess } from "../supervisor/supervised-process.ts";
 import { caddyAdmin } from "./caddy-admin.ts";
-import { type AcmeSettings, adminConfig, caddyConfig, type IngressRoute, type RegistryIngress } from "./caddy-config.ts";
+import { type AcmeSettings, adminConfig, caddyConfig, type IngressRoute } from "./caddy-config.ts";
+import { accessLogPath } from "./access-log.ts";
 import { notFoundPage } from "./not-found-page.ts";
 
 /** Caddy's own words, or a clear one for the usual cause: a port someone else holds. */
@@ -29,8 +30,6 @@ export interface IngressSettings {
   resolver: string;
   /** Public certificates for public custom domains; off when unset. */
   acme?: AcmeSettings | undefined;
-  /** The built-in registry at `registry.<domain>`. */
-  registry?: RegistryIngress | undefined;
 }
 
 /**
@@ -122,7 +121,7 @@ export class Ingress {
           notFoundPage: notFoundPage(domain),
           resolver: this.settings.resolver,
           acme: this.settings.acme,
-          registry: this.settings.registry,
+          accessLog: accessLogPath(this.settings.dataDir),
         },
         this.routes,
       ),

@@ -1,4 +1,4 @@
-import type { InstanceSample } from "./sampler.ts";
+import type { AppTraffic, InstanceSample } from "./sampler.ts";
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -60,7 +60,7 @@ const FAMILIES: Family[] = [
  * The Prometheus text exposition of instances' latest samples: one series per instance, labelled
  * with its tenant, app and instance id.
  */
-export function exposition(samples: InstanceSample[]): string {
+export function exposition(samples: InstanceSample[], traffic: AppTraffic[] = []): string {
   const sorted = [...samples].sort((a, b) => `${a.tenant}/${a.app}/${a.instance}`.localeCompare(`${b.tenant}/${b.app}/${b.instance}`));
   const lines: string[] = [];
   for (const family of FAMILIES) {
@@ -71,7 +71,30 @@ export function exposition(samples: InstanceSample[]): string {
       lines.push(`${family.name}{${labels(sample)}} ${value}`);
     }
   }
+  lines.push(...trafficLines(traffic));
   return `${lines.join("\n")}\n`;
+}
+
+/** Each app's ingress requests by status class, and their summed duration, since the daemon started. */
+function trafficLines(traffic: AppTraffic[]): string[] {
+  const sorted = [...traffic].sort((a, b) => `${a.tenant}/${a.app}`.localeCompare(`${b.tenant}/${b.app}`));
+  const app = (t: AppTraffic) => `tenant="${escapeLabel(t.tenant)}",app="${escapeLabel(t.app)}"`;
+  const lines = [
+    "# HELP minicloud_http_requests_total Requests the ingress answered for the app, by status class.",
+    "# TYPE minicloud_http_requests_total counter",
+  ];
+  for (const t of sorted) {
+    for (const [i, count] of t.traffic.classes.entries()) lines.push(`minicloud_http_requests_total{${app(t)},code="${i + 1}xx"} ${count}`);
+  }
+  lines.push(
+    "# HELP minicloud_http_request_duration_seconds Time the ingress took to answer the app's requests.",
+    "# TYPE minicloud_http_request_duration_seconds summary",
+  );
+  for (const t of sorted) {
+    lines.push(`minicloud_http_request_duration_seconds_sum{${app(t)}} ${t.traffic.durationSeconds}`);
+    lines.push(`minicloud_http_request_duration_seconds_count{${app(t)}} ${t.traffic.requests}`);
+  }
+  return lines;
 }
 
 function labels(s: InstanceSample): string {

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { RuntimeInstance } from "../runtime/runtime.ts";
 import type { AppRecord } from "../store/schema.ts";
+import type { HostTraffic } from "./access-log-reader.ts";
 import type { ContainerCounters, CounterSource } from "./counters.ts";
 import { type MetricsHistory, POINT_FIELDS, type PointField, type PointValues } from "./history.ts";
 
@@ -28,7 +29,18 @@ export interface SamplerDeps {
   intervalMs: number;
   /** Bytes used on the app's volumes; undefined when it has none. */
   volumeBytes?: (record: AppRecord) => Promise<number | undefined>;
+  /** Requests the ingress answered since the last call, by host (the access log). */
+  traffic?: { take(): Promise<Map<string, HostTraffic>>; close(): Promise<void> };
+  /** The hosts the ingress serves an app on (its platform host and custom domains). */
+  hostsOf?: (record: AppRecord) => string[];
   logger: Logger;
+}
+
+/** An app's ingress traffic since the daemon started, for the Prometheus exposition. */
+export interface AppTraffic {
+  tenant: string;
+  app: string;
+  traffic: HostTraffic;
 }
 
 /** Reads at most this many containers at once: a pass stays a trickle of small reads. */
@@ -44,6 +56,8 @@ export class Sampler {
   private readonly latestByContainer = new Map<string, InstanceSample>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private lastPassAt: number | undefined;
+  private readonly trafficTotals = new Map<string, AppTraffic>();
 
   constructor(deps: SamplerDeps) {
     this.deps = deps;
@@ -59,6 +73,7 @@ export class Sampler {
     clearInterval(this.timer);
     await this.running;
     await this.deps.history.flush();
+    await this.deps.traffic?.close();
   }
 
   /** The latest sample of a container, while it is no older than three intervals. */
@@ -71,6 +86,11 @@ export class Sampler {
   samples(tenant?: string): InstanceSample[] {
     const cutoff = Date.now() - 3 * this.deps.intervalMs;
     return [...this.latestByContainer.values()].filter((s) => s.at >= cutoff && (tenant === undefined || s.tenant === tenant));
+  }
+
+  /** Each app's ingress traffic since the daemon started, of one tenant or all. */
+  traffic(tenant?: string): AppTraffic[] {
+    return [...this.trafficTotals.values()].filter((t) => tenant === undefined || t.tenant === tenant);
   }
 
   /** One pass; a pass still running when the next is due is not doubled. */
@@ -86,6 +106,12 @@ export class Sampler {
   private async sampleAll(): Promise<void> {
     const now = Date.now();
     const records = this.deps.apps();
+    const traffic = await this.deps.traffic?.take().catch((error) => {
+      this.deps.logger.warn({ err: error }, "could not read the ingress access log");
+      return undefined;
+    });
+    const seconds = this.lastPassAt === undefined ? undefined : (now - this.lastPassAt) / 1000;
+    this.lastPassAt = now;
     const seen = new Set<string>();
     const work = records.flatMap((record) => record.instances.map((instance) => ({ record, instance })));
     const samples = new Map<AppRecord, InstanceSample[]>();
@@ -106,10 +132,26 @@ export class Sampler {
     for (const containerId of this.latestByContainer.keys()) if (!seen.has(containerId)) this.latestByContainer.delete(containerId);
     for (const record of records) {
       const volumeBytes = record.spec.volumes?.length ? await this.deps.volumeBytes?.(record).catch(() => undefined) : undefined;
-      this.deps.history.record(`${record.tenant}/${record.name}`, now, appPoint(record, samples.get(record) ?? [], volumeBytes));
+      const appTraffic = traffic && this.appTraffic(record, traffic);
+      const rates = appTraffic && seconds ? { traffic: appTraffic, seconds } : undefined;
+      this.deps.history.record(`${record.tenant}/${record.name}`, now, appPoint(record, samples.get(record) ?? [], volumeBytes, rates));
     }
     this.deps.history.closeBuckets(now);
     await this.deps.history.flush();
+  }
+
+  /** The app's share of what the ingress logged, added to its running totals too. */
+  private appTraffic(record: AppRecord, traffic: Map<string, HostTraffic>): HostTraffic {
+    const sum: HostTraffic = { requests: 0, classes: [0, 0, 0, 0, 0], durationSeconds: 0 };
+    for (const host of this.deps.hostsOf?.(record) ?? []) addTraffic(sum, traffic.get(host));
+    const key = `${record.tenant}/${record.name}`;
+    let total = this.trafficTotals.get(key);
+    if (!total) {
+      total = { tenant: record.tenant, app: record.name, traffic: { requests: 0, classes: [0, 0, 0, 0, 0], durationSeconds: 0 } };
+      this.trafficTotals.set(key, total);
+    }
+    addTraffic(total.traffic, sum);
+    return sum;
   }
 
   private toSample(
@@ -143,13 +185,35 @@ export class Sampler {
   }
 }
 
-/** An app's point: its running instances' samples summed (nulls when none ran). */
-export function appPoint(record: AppRecord, samples: InstanceSample[], volumeBytes: number | undefined): PointValues {
+function addTraffic(into: HostTraffic, from: HostTraffic | undefined): void {
+  if (!from) return;
+  into.requests += from.requests;
+  into.durationSeconds += from.durationSeconds;
+  for (const [i, count] of from.classes.entries()) into.classes[i] = (into.classes[i] ?? 0) + count;
+}
+
+/** An app's point: its running instances' samples summed (nulls when none ran), and its ingress traffic as rates. */
+export function appPoint(
+  record: AppRecord,
+  samples: InstanceSample[],
+  volumeBytes: number | undefined,
+  ingress?: { traffic: HostTraffic; seconds: number },
+): PointValues {
   const values: Partial<Record<PointField, number | null>> = {
     restarts: record.instances.reduce((sum, i) => sum + i.restarts, 0),
     instances: samples.length,
     volumeBytes: volumeBytes ?? null,
   };
+  if (ingress) {
+    const { traffic, seconds } = ingress;
+    const perSecond = (count: number) => round(count / seconds);
+    values.requestsPerSecond = perSecond(traffic.requests);
+    values.responses2xxPerSecond = perSecond(traffic.classes[1]);
+    values.responses3xxPerSecond = perSecond(traffic.classes[2]);
+    values.responses4xxPerSecond = perSecond(traffic.classes[3]);
+    values.responses5xxPerSecond = perSecond(traffic.classes[4]);
+    values.latencyMs = traffic.requests > 0 ? round((traffic.durationSeconds / traffic.requests) * 1000) : null;
+  }
   if (samples.length > 0) {
     const sum = (pick: (s: InstanceSample) => number) => round(samples.reduce((total, s) => total + pick(s), 0));
     values.cpuPercent = sum((s) => s.cpuPercent);

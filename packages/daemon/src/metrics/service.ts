@@ -35,7 +35,7 @@ export class MetricsService {
 
   /** The Prometheus text of one tenant's instances, or of every tenant's (admin). */
   exposition(tenant: string | undefined): string {
-    return exposition(this.sampler.samples(tenant));
+    return exposition(this.sampler.samples(tenant), this.sampler.traffic(tenant));
   }
 
   /** The instance's latest sample as `mc status` shows it; undefined until it has one. */

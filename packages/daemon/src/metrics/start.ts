@@ -1,10 +1,13 @@
 import type { Logger } from "pino";
 import type { AppService } from "../apps/service.ts";
 import type { DaemonConfig } from "../config.ts";
+import type { DomainService } from "../domains/service.ts";
 import type { EventBus } from "../events/bus.ts";
+import { accessLogPath } from "../ingress/access-log.ts";
 import { type MeasuredStorage, usageOf } from "../quota/usage.ts";
 import type { Store } from "../store/store.ts";
 import type { VolumeService } from "../volumes/service.ts";
+import { AccessLogReader } from "./access-log-reader.ts";
 import { CgroupCounters } from "./cgroup-counters.ts";
 import { DaemonMetrics } from "./daemon-metrics.ts";
 import { MetricsHistory } from "./history.ts";
@@ -12,7 +15,7 @@ import { Sampler } from "./sampler.ts";
 import { MetricsService } from "./service.ts";
 
 export interface MetricsDeps {
-  config: Pick<DaemonConfig, "dataDir" | "metricsIntervalMs">;
+  config: Pick<DaemonConfig, "dataDir" | "metricsIntervalMs" | "domain">;
   store: Store;
   apps: AppService;
   events: EventBus;
@@ -21,6 +24,8 @@ export interface MetricsDeps {
   /** What quota usage counts besides the state: sampled writable layers and image bytes. */
   measured: { writableLayers: MeasuredStorage; images: MeasuredStorage };
   volumes: Pick<VolumeService, "get">;
+  /** Custom domains: an app's traffic is counted on them too. */
+  domains: Pick<DomainService, "ofApp">;
   logger: Logger;
 }
 
@@ -49,6 +54,11 @@ export async function startMetrics(deps: MetricsDeps): Promise<Metrics> {
       );
       return used.reduce((sum, bytes) => sum + bytes, 0);
     },
+    traffic: new AccessLogReader(accessLogPath(deps.config.dataDir)),
+    hostsOf: (record) => [
+      `${record.name}.${record.tenant}.${deps.config.domain}`,
+      ...deps.domains.ofApp(record.tenant, record.name).map((d) => d.hostname.toLowerCase()),
+    ],
     logger,
   });
   const daemon = new DaemonMetrics({
