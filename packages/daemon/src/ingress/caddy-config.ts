@@ -23,6 +23,17 @@ export interface CaddySettings {
   acme?: AcmeSettings | undefined;
   /** Set: every request is logged to this file as a JSON line (per-app traffic metrics). */
   accessLog?: string | undefined;
+  /** Set: `registry.<domain>` serves the built-in registry. */
+  registry?: RegistryIngress | undefined;
+}
+
+/** The built-in registry behind the ingress, for pushes from other machines over HTTPS. */
+export interface RegistryIngress {
+  host: string;
+  /** The registry on loopback (`127.0.0.1:5000`). */
+  upstream: string;
+  /** mcd's token endpoint, which the realm is rewritten to point at through this host (`unix//…/mcd.sock`). */
+  tokenUpstream: string;
 }
 
 export interface AcmeSettings {
@@ -52,7 +63,11 @@ export function adminConfig(adminSocket: string): object {
  */
 export function caddyConfig(settings: CaddySettings, routes: IngressRoute[]): object {
   const sorted = [...routes].sort((a, b) => a.host.localeCompare(b.host));
-  const httpRoutes = [...sorted.map((route) => toCaddyRoute(route, settings.resolver)), notFoundRoute(settings.notFoundPage)];
+  const httpRoutes = [
+    ...(settings.registry ? [registryRoute(settings.registry)] : []),
+    ...sorted.map((route) => toCaddyRoute(route, settings.resolver)),
+    notFoundRoute(settings.notFoundPage),
+  ];
   return {
     admin: adminConfig(settings.adminSocket),
     logging: { logs: settings.accessLog ? accessLogging(settings.accessLog) : { default: { level: "WARN" } } },
@@ -119,6 +134,39 @@ function toCaddyRoute(route: IngressRoute, resolver: string): object {
         health_checks: { passive: { fail_duration: "2s", max_fails: 1 } },
         // Streamed responses (server-sent events, chunked logs) reach the client as they are written.
         flush_interval: -1,
+      },
+    ],
+    terminal: true,
+  };
+}
+
+/**
+ * `registry.<domain>`: the registry, with bodies of any size streamed through, and its token realm
+ * (mcd's loopback URL) rewritten to this host, whose `/v1/registry/token` goes to mcd.
+ */
+function registryRoute(registry: RegistryIngress): object {
+  const realm = 'realm="{http.request.scheme}://{http.request.hostport}/v1/registry/token"';
+  return {
+    match: [{ host: [registry.host, `${registry.host}.`] }],
+    handle: [
+      {
+        handler: "subroute",
+        routes: [
+          {
+            match: [{ path: ["/v1/registry/token"] }],
+            handle: [{ handler: "reverse_proxy", upstreams: [{ dial: registry.tokenUpstream }] }],
+          },
+          {
+            handle: [
+              {
+                handler: "reverse_proxy",
+                upstreams: [{ dial: registry.upstream }],
+                flush_interval: -1,
+                headers: { response: { replace: { "Www-Authenticate": [{ search_regexp: 'realm="[^"]*"', replace: realm }] } } },
+              },
+            ],
+          },
+        ],
       },
     ],
     terminal: true,

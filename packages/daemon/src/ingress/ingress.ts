@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { Serial } from "../common/keyed-mutex.ts";
 import { type ProcessStatus, SupervisedProcess } from "../supervisor/supervised-process.ts";
 import { caddyAdmin } from "./caddy-admin.ts";
-import { type AcmeSettings, adminConfig, caddyConfig, type IngressRoute } from "./caddy-config.ts";
+import { type AcmeSettings, adminConfig, caddyConfig, type IngressRoute, type RegistryIngress } from "./caddy-config.ts";
 import { accessLogPath } from "./access-log.ts";
 import { notFoundPage } from "./not-found-page.ts";
 
@@ -30,6 +30,8 @@ export interface IngressSettings {
   resolver: string;
   /** Public certificates for public custom domains; off when unset. */
   acme?: AcmeSettings | undefined;
+  /** The built-in registry at `registry.<domain>`. */
+  registry?: RegistryIngress | undefined;
 }
 
 /**
@@ -122,6 +124,7 @@ export class Ingress {
           resolver: this.settings.resolver,
           acme: this.settings.acme,
           accessLog: accessLogPath(this.settings.dataDir),
+          registry: this.settings.registry,
         },
         this.routes,
       ),
