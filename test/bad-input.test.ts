@@ -19,7 +19,7 @@ describe("bad input: one clear message, a non-zero exit, nothing left behind", (
 
   async function assertNothingLeft(): Promise<void> {
     assert.deepEqual(await containersOf(daemon.prefix), [], "no container is left");
-    const state = JSON.parse(await readFile(path.join(daemon.dir, "state.json"), "utf8")) as { apps: unknown[] };
+    const state = await daemon.persistedState<{ apps: unknown[] }>();
     assert.deepEqual(state.apps, [], "no app entry is left in the state");
   }
 

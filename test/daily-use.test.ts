@@ -373,7 +373,7 @@ describe("daily use: the CLI as a demanding user drives it", () => {
       }
     };
     await walk(daemon.dir);
-    for (const name of ["state.json", "admin.key", "mcd.toml"]) {
+    for (const name of ["state.json", "state.journal", "admin.key", "mcd.toml"]) {
       assert.ok(
         files.some((f) => f === path.join(daemon.dir, name)),
         `${name} exists`,

@@ -410,7 +410,7 @@ describe("secrets: sealed at rest, versioned with releases, never shown", () => 
     assert.match(running.stderr, /mcd is running .* stop it first/);
     const keyFile = path.join(daemon.dir, "master.key");
     const before = await readFile(keyFile, "utf8");
-    const stateBefore = JSON.parse(await readFile(path.join(daemon.dir, "state.json"), "utf8")) as { secrets: unknown };
+    const stateBefore = await daemon.persistedState<{ secrets: unknown }>();
     await daemon.stop();
     const done = await rotate();
     assert.equal(done.code, 0, done.stderr);

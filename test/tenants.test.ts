@@ -136,7 +136,7 @@ describe("tenants: isolation, scoping and keys", () => {
     assert.equal(list.keys.length, 2);
     assert.ok(!JSON.stringify(list).includes(second.key), "key listings never contain keys");
 
-    const stored = await readFile(path.join(daemon.dir, "state.json"), "utf8");
+    const stored = JSON.stringify(await daemon.persistedState());
     assert.ok(!stored.includes(acme.key) && !stored.includes(second.key), "keys are stored hashed only");
 
     const firstId = list.keys.find((k) => k.id !== second.id)?.id ?? "";

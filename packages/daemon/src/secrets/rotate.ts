@@ -25,5 +25,7 @@ export async function rotateMasterKey(config: DaemonConfig): Promise<{ tenants: 
   await writeKeyFile(nextKeyFile(config.masterKeyFile), next);
   await store.update((state) => rewrapTenantKeys(state.tenantKeys, ring, next, nextId));
   await rename(nextKeyFile(config.masterKeyFile), config.masterKeyFile);
-  return { tenants: store.state.tenantKeys.length, from: ring.currentId, to: nextId, file: config.masterKeyFile };
+  const tenants = store.state.tenantKeys.length;
+  await store.close();
+  return { tenants, from: ring.currentId, to: nextId, file: config.masterKeyFile };
 }

@@ -109,10 +109,11 @@ export class VolumeService {
         snapshots: [],
         schedule: null,
       };
-      await store.update((state) => {
+      // The record in the state, so the store sees every later change to it.
+      return store.update((state) => {
         state.volumes.push(record);
+        return state.volumes.at(-1) ?? record;
       });
-      return record;
     });
     try {
       await this.deps.backend.create(record, size);
