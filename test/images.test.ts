@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -8,7 +8,7 @@ import { TestDaemon } from "./harness/daemon.ts";
 import { docker } from "./harness/docker.ts";
 import { eventually } from "./harness/http.ts";
 import { errorOf, json, mc } from "./harness/mc.ts";
-import { SAMPLE_IMAGE } from "./harness/paths.ts";
+import { MC_BIN, SAMPLE_IMAGE } from "./harness/paths.ts";
 import { startHangingListener, startRegistry, type TestRegistry } from "./harness/registry.ts";
 import { createTenant, type TestTenant } from "./harness/tenant.ts";
 
@@ -211,6 +211,52 @@ describe("images: pulls through registries, who may run what, credentials, list 
     const afterwards = await daemon.persistedState<StateJson>();
     assert.deepEqual(afterwards.pulledImages, before.pulledImages);
     assert.deepEqual(afterwards.apps.map((a) => a.name).sort(), before.apps.map((a) => a.name).sort());
+  });
+
+  test("Ctrl-C during a pull cancels it: no app, no pull recorded; a later deploy pulls it whole", async () => {
+    const big = publicRegistry.pushFresh("pub/big", "1", SAMPLE_IMAGE, 96 * 1024 * 1024);
+    const child = spawn(process.execPath, [MC_BIN, "deploy", "big", "--image", big, "--port", "8080", "--json"], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...beta.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+      // The first progress line: the pull is under way.
+      if (stderr.includes('"type":"progress"') && child.signalCode === null && child.exitCode === null) child.kill("SIGINT");
+    });
+    assert.equal(await exited, 130, stderr);
+    const state = await daemon.persistedState<StateJson>();
+    assert.ok(!state.pulledImages.some((p) => p.tenant === "beta" && p.reference === big), "no pull recorded");
+    assert.ok(!state.apps.some((a) => a.tenant === "beta" && a.name === "big"), "no app");
+    const onEngine = () =>
+      docker
+        .getImage(big)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
+    assert.equal(await eventually(onEngine, (present) => !present), false, "the engine's pull was cancelled too");
+    const again = await mc(["deploy", "big", "--image", big, "--port", "8080", "--json"], beta.env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await mc(["apps", "destroy", "big", "--yes"], beta.env)).code, 0);
+  });
+
+  test("a pull over the tenant's storage quota is undone", async () => {
+    const tiny = await createTenant(daemon, "tiny", ["--max-storage", "6m"]);
+    const large = publicRegistry.pushFresh("pub/large", "1", SAMPLE_IMAGE, 8 * 1024 * 1024);
+    const result = await mc(["deploy", "large", "--image", large, "--port", "8080", "--json"], tiny.env);
+    assert.equal(result.code, 1, result.stderr);
+    assert.equal(errorOf(result).code, "quota_exceeded");
+    assert.match(errorOf(result).message, /over its limit of 6/);
+    const state = await daemon.persistedState<StateJson>();
+    assert.ok(!state.pulledImages.some((p) => p.tenant === "tiny"), "nothing recorded");
+    assert.ok(!state.apps.some((a) => a.tenant === "tiny"), "no app");
+    const quota = json<{ usage: { storage: number } }>((await mc(["quota", "--json"], tiny.env)).stdout).usage.storage;
+    assert.ok(quota < 6 * 1024 * 1024, `nothing counted (${quota})`);
   });
 
   test("bad references are refused before any request (exit 2)", async () => {

@@ -9,13 +9,12 @@ import { UsageError } from "./usage-error.ts";
 /**
  * Pulls an image through the daemon (with the tenant's registry credentials) before a deploy.
  * Progress goes to stderr: NDJSON lines as the daemon sends them with --json, a one-line bar on a
- * terminal, nothing otherwise. Ctrl-C closes the request, which cancels the pull (nothing is kept).
+ * terminal, nothing otherwise. Ctrl-C ends mc (bin/exits.js), which closes the request: the daemon
+ * cancels the pull and keeps nothing.
  */
 export async function pullImage(client: MinicloudClient, image: string, policy: PullPolicy, json: boolean): Promise<PulledImage> {
   const output = await client.images.pull(image, policy);
   const bar = !json && canAnimate() ? new ProgressBar(image) : undefined;
-  const interrupt = () => output.destroy(new ApiError("conflict", `the pull of ${image} was cancelled; nothing was kept`));
-  process.once("SIGINT", interrupt);
   try {
     for await (const text of createInterface({ input: output, crlfDelay: Number.POSITIVE_INFINITY })) {
       if (!text) continue;
@@ -26,7 +25,6 @@ export async function pullImage(client: MinicloudClient, image: string, policy: 
       else return line.image;
     }
   } finally {
-    process.off("SIGINT", interrupt);
     bar?.end();
   }
   throw new ApiError("internal", `the pull of ${image} ended without an answer — see the daemon log`);

@@ -14,6 +14,7 @@ import {
   assertIdle,
   findApp,
   isServing,
+  pinnedSpec,
   prunedReleases,
   RELEASE_HISTORY,
   releaseRecord,
@@ -202,7 +203,7 @@ export class Deployer {
     if (record.desired === "running" && spec.count > current) {
       let added: InstanceRecord[];
       try {
-        added = await this.deps.instances.startHealthy(tenant, spec, record.release, spec.count - current);
+        added = await this.deps.instances.startHealthy(tenant, pinnedSpec(record, spec), record.release, spec.count - current);
       } catch (error) {
         await this.finish(record, () => undefined);
         throw error;

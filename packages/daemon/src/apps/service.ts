@@ -27,7 +27,7 @@ import type { AppImages } from "./images-port.ts";
 import { Instances, toInstanceRecord } from "./instances.ts";
 import { followLogs } from "./log-follow.ts";
 import type { AppNetworking } from "./networking-port.ts";
-import { findApp, releaseOfInstance, requireAnyApp, requireIdleApp } from "./records.ts";
+import { findApp, pinnedSpec, releaseOfInstance, requireAnyApp, requireIdleApp } from "./records.ts";
 import type { AppSecrets } from "./secrets-port.ts";
 import { resolveSpec } from "./spec.ts";
 import { type InstanceObservation, toAppView } from "./view.ts";
@@ -265,7 +265,7 @@ export class AppService {
       // The count may have changed while it was stopped: start what exists, add or drop the difference.
       const kept = record.instances.slice(0, record.spec.count);
       const running = await Promise.all(kept.map((i) => this.ensureRunning(record, i, network)));
-      while (running.length < record.spec.count) running.push(await this.instances.create(tenant, record.spec, network));
+      while (running.length < record.spec.count) running.push(await this.instances.create(tenant, pinnedSpec(record), network));
       await this.instances.removeAll(record.instances.slice(record.spec.count).map((i) => i.containerId));
       await this.persistInstances(
         record,
@@ -386,7 +386,7 @@ export class AppService {
   /** Starts an instance's container, recreating it when it has gone missing. */
   private async ensureRunning(record: AppRecord, instance: InstanceRecord, network: TenantNetwork): Promise<RuntimeInstance> {
     const current = await this.deps.runtime.inspectInstance(instance.containerId);
-    if (!current) return this.instances.create(record.tenant, record.spec, network);
+    if (!current) return this.instances.create(record.tenant, pinnedSpec(record), network);
     if (current.state !== "running") await this.deps.runtime.startInstance(instance.containerId);
     return (await this.deps.runtime.inspectInstance(instance.containerId)) ?? current;
   }

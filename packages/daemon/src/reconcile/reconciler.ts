@@ -1,7 +1,7 @@
 import { ApiError } from "@minicloud/shared";
 import type { Logger } from "pino";
 import { type Instances, toInstanceRecord } from "../apps/instances.ts";
-import { releaseRecord } from "../apps/records.ts";
+import { pinnedSpec, releaseRecord } from "../apps/records.ts";
 import type { KeyedMutex } from "../common/keyed-mutex.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { Runtime, RuntimeInstance, TenantNetwork } from "../runtime/runtime.ts";
@@ -193,7 +193,7 @@ export class Reconciler {
   private async create(app: AppRecord, network: TenantNetwork): Promise<RuntimeInstance | undefined> {
     const key = `${app.tenant}/${app.name}`;
     try {
-      const created = await this.deps.instances.create(app.tenant, app.spec, network);
+      const created = await this.deps.instances.create(app.tenant, pinnedSpec(app), network);
       this.refused.delete(key);
       return created;
     } catch (error) {
