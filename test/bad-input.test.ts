@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
