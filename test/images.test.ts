@@ -111,6 +111,9 @@ describe("images: pulls through registries, who may run what, credentials, list 
       "acme's alone",
     );
 
+    const nobody = await mc(["registry", "login", "127.0.0.1:9", "-u", "x", "--password-stdin", "--json"], acme.env, { input: "p" });
+    assert.equal(nobody.code, 2, nobody.stderr);
+    assert.match(errorOf(nobody).message, /registry 127\.0\.0\.1:9 is not reachable .*nothing was stored/);
     const bad = await mc(["registry", "logout", "https://x/y"], acme.env);
     assert.equal(bad.code, 2);
     const other = await mc(["registry", "login", registry.host, "-u", "alice", "--password-stdin"], beta.env, { input: "" });

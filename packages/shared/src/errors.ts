@@ -10,7 +10,6 @@ export const ERROR_CODES = [
   "quota_exceeded",
   "rate_limited",
   "engine_unavailable",
-  "registry_unavailable",
   "payload_too_large",
   "unhealthy",
   "build_failed",
@@ -31,8 +30,6 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   quota_exceeded: 403,
   rate_limited: 429,
   engine_unavailable: 503,
-  /** An image registry did not answer (or not as a registry): the message names it. */
-  registry_unavailable: 502,
   internal: 500,
 };
 

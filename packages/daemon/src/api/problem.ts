@@ -17,7 +17,6 @@ const TITLES: Record<ErrorCode, string> = {
   quota_exceeded: "Quota exceeded",
   rate_limited: "Rate limited",
   engine_unavailable: "Engine unavailable",
-  registry_unavailable: "Registry unavailable",
   internal: "Internal error",
 };
 

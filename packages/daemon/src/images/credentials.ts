@@ -30,12 +30,13 @@ export class RegistryCredentials {
     try {
       await verifyLogin(key, login);
     } catch (error) {
+      // A host that is no registry (or none that answers) is as wrong as a refused password, like a pull from it.
       if (error instanceof RegistryError) {
-        throw new ApiError(
-          error.kind === "auth_failed" ? "invalid_input" : "registry_unavailable",
-          `${error.message}; nothing was stored`,
-          [{ field: "password", message: error.kind === "auth_failed" ? "refused by the registry" : "not checked" }],
-        );
+        throw new ApiError("invalid_input", `${error.message}; nothing was stored`, [
+          error.kind === "auth_failed"
+            ? { field: "password", message: "refused by the registry" }
+            : { field: "host", message: "not a registry that answers" },
+        ]);
       }
       throw error;
     }
