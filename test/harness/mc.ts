@@ -7,14 +7,21 @@ export interface McResult {
   stderr: string;
 }
 
-/** Runs the built `mc` binary as a user would, with no TTY and NO_COLOR set. */
+/** Runs the built `mc` binary as a user would, with no TTY and NO_COLOR set (`NO_COLOR: undefined` unsets it). */
 export function mc(
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { timeoutMs?: number; cwd?: string /** What stdin reads (a pipe); none when unset. */; input?: string } = {},
+  options: {
+    timeoutMs?: number;
+    cwd?: string;
+    /** What stdin reads (a pipe); none when unset. */
+    input?: string;
+    /** Run as a program, through its `#!` line as a shell does (the launcher's sh part), not `node run.js`. */
+    asProgram?: boolean;
+  } = {},
 ): Promise<McResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MC_BIN, ...args], {
+    const child = spawn(options.asProgram ? MC_BIN : process.execPath, options.asProgram ? args : [MC_BIN, ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...env },
       stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       ...(options.cwd ? { cwd: options.cwd } : {}),

@@ -1,21 +1,46 @@
-#!/usr/bin/env -S node --
+#!/bin/sh
+":" /*
+# Run as a program (`mc`, a link to this file), sh reads these lines and node never sees them; run as
+# `node run.js`, they are a comment and the JavaScript below starts mc. The fastest start is the V8
+# snapshot that the build made (dist/fast, docs/architecture.md); it runs only on the Node that built
+# it, so anything else goes on below, from the bundle or the plain build. MC_STARTUP=snapshot, bundle
+# or plain asks for one path, and fails when that path is not built.
+self=$(readlink -f "$0")
+fast=${self%/bin/*}/dist/fast
+if [ "${MC_STARTUP:-snapshot}" = snapshot ]; then
+  built=
+  [ -r "$fast/mc.blob" ] && [ -r "$fast/node-version" ] && read -r built <"$fast/node-version"
+  if [ -n "$built" ] && [ "$(node --version 2>/dev/null)" = "$built" ]; then
+    exec node --snapshot-blob "$fast/mc.blob" -- "$@"
+  fi
+  if [ -n "${MC_STARTUP:-}" ]; then echo "mc: MC_STARTUP=snapshot, but $fast holds no snapshot for $(node --version 2>/dev/null)" >&2; exit 1; fi
+fi
+exec node -- "$self" "$@"
+*/
+import { existsSync } from "node:fs";
 import module from "node:module";
+import { fileURLToPath } from "node:url";
 
 module.enableCompileCache?.();
 
-// Every command ends on these signals with the shell's codes (128 + signal number), whatever it is
-// waiting on; 'exit' handlers (the spinner's cursor, a console's raw mode) still run.
-for (const [signal, code] of [
-  ["SIGINT", 130],
-  ["SIGTERM", 143],
-  ["SIGHUP", 129],
-]) {
-  process.on(signal, () => process.exit(code));
+const root = fileURLToPath(new URL("..", import.meta.url));
+const bundle = fileURLToPath(new URL("../dist/fast/mc.cjs", import.meta.url));
+const wanted = process.env.MC_STARTUP;
+if (wanted === "snapshot") {
+  // Only sh, above, can start node with the snapshot: here node is already running.
+  console.error("mc: MC_STARTUP=snapshot needs mc run as a program, not with `node run.js`");
+  process.exit(1);
+} else if (wanted !== "plain" && existsSync(bundle)) {
+  // One file of oclif and the commands, compiled from the cache: most of a start's time is loading.
+  module
+    .createRequire(import.meta.url)(bundle)
+    .start(root, process.argv.slice(2));
+} else if (wanted === "bundle") {
+  console.error(`mc: MC_STARTUP=bundle, but ${bundle} is not built`);
+  process.exit(1);
+} else {
+  const { installExits } = await import("./exits.js");
+  installExits();
+  const { execute } = await import("@oclif/core");
+  await execute({ dir: import.meta.url });
 }
-// The terminal or the reader went away (`mc logs -f | head`, a closed ssh session): stop quietly.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (error) => process.exit(error.code === "EPIPE" ? 0 : 129));
-}
-
-const { execute } = await import("@oclif/core");
-await execute({ dir: import.meta.url });
