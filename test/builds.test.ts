@@ -272,7 +272,7 @@ describe("builds: time limit, cancellation and the storage quota", () => {
     const quota = await mc(["quota", "--json"], acme.env);
     assert.equal(quota.code, 0, quota.stderr);
     const usage = json<{ usage: { storage: number; images?: number } }>(quota.stdout).usage;
-    assert.equal(usage.images, images[0]?.Size);
+    assert.ok((usage.images ?? 0) > (images[0]?.Size ?? 0), "the image on the engine, and its copy in the built-in registry");
     assert.ok(usage.storage >= (usage.images ?? 0));
     await mc(["destroy", "sized", "--yes"], acme.env);
   });

@@ -132,9 +132,14 @@ describe("mc daemon start|status|stop and mcd's start-up errors", () => {
   });
 });
 
-/** Ingress and DNS ports of their own, so this daemon never needs 80/443/53. */
+/** Ingress, DNS and registry ports of their own, so this daemon never needs 80/443/53 nor another's registry port. */
 async function networkPorts(): Promise<Record<string, string>> {
-  return { MC_HTTP_PORT: String(await freePort()), MC_HTTPS_PORT: String(await freePort()), MC_DNS_PORT: String(await freePort()) };
+  return {
+    MC_HTTP_PORT: String(await freePort()),
+    MC_HTTPS_PORT: String(await freePort()),
+    MC_DNS_PORT: String(await freePort()),
+    MC_REGISTRY_PORT: String(await freePort()),
+  };
 }
 
 /** Whether a Caddy started for this data dir still runs. */

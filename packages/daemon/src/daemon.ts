@@ -251,7 +251,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     store,
     apps,
     events,
-    processes: () => Object.values(networking.status()),
+    processes: () => [...Object.values(networking.status()), registry.status()],
     measured: { writableLayers, images: imageBytes },
     volumes: storage.volumes,
     domains,

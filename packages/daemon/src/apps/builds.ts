@@ -107,6 +107,8 @@ export class Builds {
       throw new BuildFailedError(`the image was built but could not be pushed to the built-in registry: ${(error as Error).message}`);
     }
     onOutput(`pushed to the built-in registry as registry/${name}`);
+    // Its copy there counts too (a copy that takes the tenant over the limit is deleted again: registry/pushes.ts).
+    await this.deps.images.refresh(tenant);
   }
 
   /**

@@ -4,6 +4,8 @@ import path from "node:path";
 interface Manifest {
   config?: { size?: number; digest?: string };
   layers?: { size?: number; digest?: string }[];
+  /** An index (multi-platform): its per-platform manifests. */
+  manifests?: { digest?: string }[];
 }
 
 /**
@@ -20,8 +22,12 @@ export async function namespaceBytes(storageDir: string, tenant: string): Promis
       const digest = (await readFile(path.join(tagsDir, tag, "current", "link"), "utf8").catch(() => "")).trim();
       const manifest = await readBlob(root, digest);
       if (!manifest) continue;
-      for (const part of [manifest.config, ...(manifest.layers ?? [])]) {
-        if (part?.digest && typeof part.size === "number") blobs.set(part.digest, part.size);
+      // An index's platforms are manifests of their own (one level: an index of indexes is not an image).
+      const platforms = await Promise.all((manifest.manifests ?? []).map((m) => readBlob(root, m.digest ?? "")));
+      for (const image of [manifest, ...platforms]) {
+        for (const part of [image?.config, ...(image?.layers ?? [])]) {
+          if (part?.digest && typeof part.size === "number") blobs.set(part.digest, part.size);
+        }
       }
     }
   }
