@@ -16,6 +16,7 @@ import { TestDaemon } from "../test/harness/daemon.ts";
 import { docker } from "../test/harness/docker.ts";
 import { mc } from "../test/harness/mc.ts";
 import { MC_BIN, REPO_ROOT, SAMPLE_IMAGE } from "../test/harness/paths.ts";
+import { benchCli } from "./cli.ts";
 import { benchImages } from "./images.ts";
 import { benchLogs } from "./logs.ts";
 import { benchMetrics } from "./metrics.ts";
@@ -93,23 +94,6 @@ async function benchDeploy(daemon: TestDaemon): Promise<void> {
   record("mc deploy until its ingress URL answers 200", "ms", "ratio ≤ 1.3", platform, {
     name: "docker run -d -p until 200",
     samples: raw,
-  });
-}
-
-async function benchCli(daemon: TestDaemon): Promise<void> {
-  const time = async (command: string, args: string[], env: NodeJS.ProcessEnv) => {
-    const samples: number[] = [];
-    for (let i = 0; i < ITERATIONS * 2; i++) samples.push(await timeIt(() => run(command, args, { env: { ...process.env, ...env } })));
-    return samples;
-  };
-  const dockerVersion = await time("docker", ["version"], {});
-  record("mc version", "ms", "≤ 150 ms", await time(process.execPath, [MC_BIN, "version"], daemon.env), {
-    name: "docker version",
-    samples: dockerVersion,
-  });
-  record("mc status", "ms", "≤ 250 ms", await time(process.execPath, [MC_BIN, "status"], daemon.env), {
-    name: "docker version",
-    samples: dockerVersion,
   });
 }
 
@@ -258,9 +242,9 @@ async function benchScale(daemon: TestDaemon): Promise<void> {
     late: deployPhases(daemon, range(total - 10, total)),
   };
   const status: number[] = [];
-  for (let i = 0; i < ITERATIONS; i++)
-    status.push(await timeIt(() => run(process.execPath, [MC_BIN, "status"], { env: { ...process.env, ...daemon.env } })));
-  record(`mc status with ${total} apps`, "ms", "≤ 250 ms", status);
+  // As users start it: the program (its launcher takes the fast path), not `node run.js`.
+  for (let i = 0; i < ITERATIONS; i++) status.push(await timeIt(() => run(MC_BIN, ["status"], { env: { ...process.env, ...daemon.env } })));
+  record(`mc status with ${total} apps`, "ms", "≤ 150 ms", status);
   const rss = Number((await run("ps", ["-o", "rss=", "-p", String(await daemonPid(daemon))])).stdout.trim()) / 1024;
   rows.push({ name: `mcd RSS with ${total} apps`, subject: { median: round(rss), p99: round(rss), n: 1 }, unit: "MB", goal: "≤ 150 MB" });
 }
@@ -346,7 +330,7 @@ const daemon = await TestDaemon.create();
 try {
   // The daemon's defaults for health probes, and its info log for the deploy breakdown.
   await daemon.start({ MC_RATE_LIMIT: "100000000", MC_HEALTH_INTERVAL: "5", MC_LOG_LEVEL: "info" });
-  if (wanted("cli")) await benchCli(daemon);
+  if (wanted("cli")) await benchCli(daemon, record);
   if (wanted("deploy")) await benchDeploy(daemon);
   if (wanted("api")) await benchApi(daemon);
   if (wanted("ingress")) await benchIngress(daemon);
