@@ -5,7 +5,7 @@ import { localDaemonPaths, stopDaemon } from "../../lib/local-daemon.ts";
 export default class DaemonStop extends BaseCommand {
   static override summary = "Stop the local daemon; apps keep running and their URLs keep answering.";
   static override description =
-    "Caddy (the ingress) and CoreDNS keep running, so every app's URL keeps answering, and the host firewall rules that fence tenant networks stay; the next `mc daemon start` adopts them. `--all` stops Caddy and CoreDNS too (the URLs go down until the next start) and removes the firewall rules.";
+    "Caddy (the ingress), CoreDNS and the built-in registry keep running, so every app's URL keeps answering, and the host firewall rules that fence tenant networks stay; the next `mc daemon start` adopts them. `--all` stops Caddy, CoreDNS and the registry too (the URLs go down until the next start) and removes the firewall rules.";
   static override examples = ["<%= config.bin %> daemon stop", "<%= config.bin %> daemon stop --all"];
   static override flags = {
     all: Flags.boolean({
