@@ -44,7 +44,16 @@ export async function benchMetrics(record: Record): Promise<void> {
   try {
     await daemon.start({ ...settings, MC_METRICS_INTERVAL: "10" });
     // A tenant big enough for them; tiny idle instances (no port: no health probes).
-    const tenant = await createTenant(daemon, "bench", ["--max-instances", String(INSTANCES), "--max-cpus", "64", "--max-memory", "64g"]);
+    const tenant = await createTenant(daemon, "bench", [
+      "--max-instances",
+      String(INSTANCES),
+      "--max-apps",
+      String(INSTANCES),
+      "--max-cpus",
+      "64",
+      "--max-memory",
+      "64g",
+    ]);
     await mc(["images", "publish", BASE_IMAGE], daemon.env);
     for (let i = 0; i < INSTANCES; i += 8) {
       await Promise.all(

@@ -100,7 +100,10 @@ describe("metrics: sampled history, Prometheus expositions, a real Prometheus sc
     assert.ok(web.points.some((p) => p.latencyMs !== null));
     assert.equal(sum((p) => p.requestsPerSecond) > 0, true);
     const idle = await series(acme, "idler");
-    assert.ok(idle.points.every((p) => !p.requestsPerSecond), "another app's traffic is not counted for it");
+    assert.ok(
+      idle.points.every((p) => !p.requestsPerSecond),
+      "another app's traffic is not counted for it",
+    );
     const text = await (await fetch(`${daemon.tcpUrl}/v1/metrics`, { headers: { authorization: `Bearer ${acme.key}` } })).text();
     assert.match(text, /minicloud_http_requests_total\{tenant="acme",app="web",code="2xx"\} 5/);
     assert.match(text, /minicloud_http_requests_total\{tenant="acme",app="web",code="4xx"\} 3/);
@@ -231,6 +234,23 @@ describe("metrics: sampled history, Prometheus expositions, a real Prometheus sc
     const text = await all.text();
     assert.match(text, /container_memory_working_set_bytes\{tenant="globex",app="other"/);
     assert.match(text, /container_memory_working_set_bytes\{tenant="acme",app="burner"/);
+  });
+
+  test("a destroyed app's history goes with it: a new app of that name starts afresh", async () => {
+    assert.ok((await series(acme, "idler")).points.length > 0);
+    const client = acme.client();
+    try {
+      await client.apps.destroy("idler");
+    } finally {
+      await client.close();
+    }
+    const redeployedAt = new Date().toISOString();
+    await deployVia(acme.client(), { name: "idler", image: BASE_IMAGE, command: IDLE, memory: "32m", cpus: 0.25 });
+    const fresh = await series(acme, "idler");
+    assert.deepEqual(
+      fresh.points.filter((p) => p.t < redeployedAt),
+      [],
+    );
   });
 
   test("daemon kill -9: the history up to the kill is still there", async () => {

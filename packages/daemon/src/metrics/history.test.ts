@@ -59,3 +59,18 @@ test("what was flushed survives a reopen, also with a line torn by a kill", asyn
   const text = await readFile(path.join(dir, "metrics", "raw.ndjson"), "utf8");
   assert.ok(text.endsWith("\n") && !text.includes('"t":\n'));
 });
+
+test("a forgotten app's series is gone, also after a reopen", async () => {
+  const dir = await tempDir();
+  const history = await MetricsHistory.open(dir, T0);
+  history.record("acme/web", T0, values(1));
+  history.record("acme/api", T0, values(2));
+  await history.flush();
+  history.record("acme/web", T0 + 10_000, values(3));
+  await history.forget("acme/web");
+  await history.flush();
+  assert.equal(history.read("acme/web", T0, T0 + 10_000).points.length, 0);
+  const reopened = await MetricsHistory.open(dir, T0 + 20_000);
+  assert.equal(reopened.read("acme/web", T0, T0 + 20_000).points.length, 0);
+  assert.equal(reopened.read("acme/api", T0, T0 + 20_000).points.length, 1);
+});

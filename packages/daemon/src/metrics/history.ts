@@ -120,6 +120,24 @@ export class MetricsHistory {
     return this.series.get(key)?.tiers[0]?.at(-1);
   }
 
+  /**
+   * Drops an app's series, in memory and on disk (every tier's file is rewritten without it): a
+   * destroyed app's history must not show up for a later app of that name, or of a later tenant
+   * of that name.
+   */
+  forget(key: string): Promise<void> {
+    if (!this.series.delete(key)) return this.writing;
+    const prefix = `{"k":${JSON.stringify(key)},`;
+    for (const lines of this.pending) {
+      const kept = lines.filter((line) => !line.startsWith(prefix));
+      lines.splice(0, lines.length, ...kept);
+    }
+    this.writing = this.writing.then(async () => {
+      for (const index of TIERS.keys()) await this.compact(index);
+    });
+    return this.writing;
+  }
+
   /** Writes what was recorded since the last call (one append per tier). */
   flush(): Promise<void> {
     const batches = this.pending.map((lines) => lines.splice(0));

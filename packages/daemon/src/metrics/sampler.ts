@@ -130,7 +130,10 @@ export class Sampler {
       );
     }
     for (const containerId of this.latestByContainer.keys()) if (!seen.has(containerId)) this.latestByContainer.delete(containerId);
+    // An app destroyed during the pass is left out: its history was dropped with it.
+    const current = new Set(this.deps.apps());
     for (const record of records) {
+      if (!current.has(record)) continue;
       const volumeBytes = record.spec.volumes?.length ? await this.deps.volumeBytes?.(record).catch(() => undefined) : undefined;
       const appTraffic = traffic && this.appTraffic(record, traffic);
       const rates = appTraffic && seconds ? { traffic: appTraffic, seconds } : undefined;

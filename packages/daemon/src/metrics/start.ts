@@ -44,7 +44,8 @@ export async function startMetrics(deps: MetricsDeps): Promise<Metrics> {
   logger.info({ layout: counters.layout, intervalMs }, "sampling instances from the host's cgroups");
   const sampler = new Sampler({
     apps: () => store.state.apps,
-    observe: (containerId) => apps.observed.get(containerId),
+    // Engine events keep these current (a new start, a new pid); no re-inspect per pass.
+    observe: (containerId) => apps.observed.peek(containerId),
     counters,
     history,
     intervalMs,
@@ -66,7 +67,7 @@ export async function startMetrics(deps: MetricsDeps): Promise<Metrics> {
       const states = new Map<string, number>();
       for (const record of store.state.apps) {
         for (const instance of record.instances) {
-          const state = (await apps.observed.get(instance.containerId).catch(() => undefined))?.state ?? "missing";
+          const state = (await apps.observed.peek(instance.containerId).catch(() => undefined))?.state ?? "missing";
           states.set(state, (states.get(state) ?? 0) + 1);
         }
       }
@@ -86,6 +87,13 @@ export async function startMetrics(deps: MetricsDeps): Promise<Metrics> {
       }),
     processes: deps.processes,
   });
-  deps.events.on("event", (event) => daemon.event(event));
+  deps.events.on("event", (event) => {
+    daemon.event(event);
+    if (event.type === "app.destroyed" && event.app) {
+      history
+        .forget(`${event.tenant}/${event.app}`)
+        .catch((error) => logger.warn({ err: error }, "could not drop a destroyed app's metrics"));
+    }
+  });
   return { service: new MetricsService({ history, sampler, intervalMs }), sampler, daemon };
 }

@@ -102,3 +102,14 @@ test("a background look that confirms the last answer leaves the revision alone"
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(cache.revision, settled);
 });
+
+test("peek serves an expired answer without looking again, and looks only when there is none", async () => {
+  const { runtime, calls } = countingRuntime();
+  const cache = new InspectCache(runtime, 0);
+  await cache.peek("a");
+  await cache.peek("a");
+  assert.deepEqual(calls, ["a"]);
+  cache.invalidate("a");
+  await cache.peek("a");
+  assert.deepEqual(calls, ["a", "a"], "an event's invalidation still makes it look");
+});

@@ -31,6 +31,15 @@ export class InspectCache {
     return cached.value;
   }
 
+  /**
+   * The cached answer as it is, without the look-up `get` schedules once it is older than `ttlMs`
+   * (looked up only when there is none): for a reader that asks about every container every few
+   * seconds, such as the metrics sampler, and would otherwise re-inspect each one every `ttlMs`.
+   */
+  peek(containerId: string): Promise<RuntimeInstance | undefined> {
+    return this.entries.get(containerId)?.value ?? this.look(containerId);
+  }
+
   /** Grows whenever what `get` answers may have changed (see Store.revision). */
   get revision(): number {
     return this.changes;
