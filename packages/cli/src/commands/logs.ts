@@ -35,7 +35,7 @@ export default class Logs extends BaseCommand {
       max: MAX_LOG_LINES,
     }),
     since: Flags.string({ description: "only lines newer than this, e.g. 30s, 10m, 2h, 2d" }),
-    grep: Flags.string({ char: "g", description: "only lines matching this regular expression (RE2 syntax, linear time)" }),
+    grep: Flags.string({ description: "only lines matching this regular expression (RE2 syntax, linear time)" }),
     instance: Flags.string({ description: "only this instance's lines (an id from `mc status`)" }),
     release: Flags.integer({ description: "only lines of instances that ran this release", min: 1 }),
   };

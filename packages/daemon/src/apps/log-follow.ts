@@ -106,6 +106,9 @@ export function followLogs(deps: LogFollowDeps, initial: Pick<LogOptions, "tail"
     streams.set(instance.containerId, stream);
     if (readerBehind || pendingBytes >= PENDING_MAX_BYTES) stream.pause();
     stream.on("data", (line: LogLine) => {
+      // The engine's own errors ("Error grabbing logs: …" around a rotation) carry no timestamp:
+      // taken as one, they would sort after every later line and hide them.
+      if (!/^\d{4}-\d\d-\d\dT/.test(line.ts)) return;
       const key = timeKey(line.ts);
       const previous = lastSeen.get(instance.containerId);
       if (previous !== undefined && key <= previous) return; // already written before a restart

@@ -10,6 +10,17 @@ import type { LogStore } from "./log-store.ts";
 export const PLATFORM = "minicloud";
 /** How often running instances without a follower are looked for (a safety net for missed engine events). */
 const RESCAN_MS = 5000;
+/** How long a read waits for followers to deliver what the engine already holds. */
+const SYNC_WAIT_MS = 3000;
+/** A follower without a line for this long while its container has newer ones is opened again. */
+const STALL_MS = 5000;
+/** Each quiet follower is checked against the engine at most this often (one small engine read). */
+const STALL_CHECK_MS = 30_000;
+
+/** An RFC 3339 timestamp as the engine puts before each line. */
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface LogCollectorDeps {
   runtime: Runtime;
@@ -29,6 +40,11 @@ interface Follower {
   /** Time key of the newest line taken; older ones (a re-read after a restart) are skipped. */
   lastKey: string;
   stream: Readable | undefined;
+  /** A stream is open or being opened, or a sync reads the container: the one source of its lines. */
+  busy: boolean;
+  /** When its stream last delivered a line (or opened), and when it was last checked for a stall. */
+  lastDataAt: number;
+  checkedAt: number;
   /** Bytes taken in the second `second` (the first 19 characters of the time key), and lines dropped. */
   second: string;
   bytes: number;
@@ -85,31 +101,70 @@ export class LogCollector {
   }
 
   /**
-   * Takes everything the engine holds for the app's containers that the followers have not yet
-   * delivered, and writes it: a read right after an app wrote sees its lines.
+   * Brings the app's logs up to what the engine holds now, and writes them: a read right after an
+   * app wrote sees its lines. A container with a follower is waited for (a while: during a flood
+   * the read shows what is stored); one without (stopped) is read up to its end. One source per
+   * container at a time: the engine's reads repeat lines around a log rotation, and two sources
+   * moving one cursor could skip lines.
    */
   async sync(tenant: string, app: string): Promise<void> {
     const instances = await this.deps.runtime.listInstances({ tenant, app });
     await Promise.all(
       instances.map(async (instance) => {
         const follower = await this.followerOf(instance);
-        const stream = await this.deps.runtime.logs(instance.containerId, instance.instanceId, {
-          follow: false,
-          sinceSeconds: sinceOf(follower.lastKey),
-        });
-        for await (const line of stream as AsyncIterable<LogLine>) {
-          if (!this.take(follower, line)) await this.deps.store.whenDrained(tenant, app);
+        const newest = await this.newestKey(instance);
+        if (newest === undefined || newest <= follower.lastKey) return;
+        const deadline = Date.now() + SYNC_WAIT_MS;
+        while (follower.busy && follower.lastKey < newest && Date.now() < deadline) await sleep(25);
+        if (follower.busy) return;
+        follower.busy = true;
+        try {
+          const stream = await this.deps.runtime.logs(instance.containerId, instance.instanceId, {
+            follow: false,
+            sinceSeconds: sinceOf(follower.lastKey),
+          });
+          for await (const line of stream as AsyncIterable<LogLine>) {
+            if (!this.take(follower, line)) await this.deps.store.whenDrained(tenant, app);
+          }
+          this.flushDropped(follower);
+        } finally {
+          follower.busy = follower.stream !== undefined;
         }
-        this.flushDropped(follower);
       }),
     );
     await this.deps.store.flush(tenant, app);
   }
 
+  /**
+   * A follower quiet for a while whose container has newer lines than it delivered: the engine's
+   * stream stalled (it can, around a log rotation), so it is opened again from the last line taken.
+   */
+  private async unstall(follower: Follower, instance: RuntimeInstance): Promise<void> {
+    const newest = await this.newestKey(instance).catch(() => undefined);
+    if (newest === undefined || newest <= follower.lastKey || Date.now() - follower.lastDataAt <= STALL_MS) return;
+    this.deps.logger.warn({ container: instance.containerId }, "a log follower stalled: following again");
+    follower.stream?.destroy();
+  }
+
+  /** The time key of the newest line the engine holds for a container. */
+  private async newestKey(instance: RuntimeInstance): Promise<string | undefined> {
+    const stream = await this.deps.runtime.logs(instance.containerId, instance.instanceId, { follow: false, tail: 1 });
+    let newest: string | undefined;
+    for await (const line of stream as AsyncIterable<LogLine>) newest = timeKey(line.ts);
+    return newest;
+  }
+
   private async rescan(): Promise<void> {
     try {
+      const now = Date.now();
       for (const instance of await this.deps.runtime.listInstances()) {
-        if (instance.state === "running" && !this.followers.get(instance.containerId)?.stream) void this.attach(instance);
+        if (instance.state !== "running") continue;
+        const follower = this.followers.get(instance.containerId);
+        if (!follower?.busy) void this.attach(instance);
+        else if (follower.stream && now - follower.lastDataAt > STALL_MS && now - follower.checkedAt > STALL_CHECK_MS) {
+          follower.checkedAt = now;
+          void this.unstall(follower, instance);
+        }
       }
       // A flood that stopped: its count is written once its last second is over.
       const over = new Date(Date.now() - 2000).toISOString().slice(0, 19);
@@ -130,6 +185,9 @@ export class LogCollector {
         containerId: instance.containerId,
         lastKey,
         stream: undefined,
+        busy: false,
+        lastDataAt: 0,
+        checkedAt: 0,
         second: "",
         bytes: 0,
         dropped: 0,
@@ -143,21 +201,25 @@ export class LogCollector {
   private async attach(instance: Pick<RuntimeInstance, "containerId" | "instanceId" | "tenant" | "app">): Promise<void> {
     if (this.stopped) return;
     const follower = await this.followerOf(instance);
-    if (follower.stream) return;
+    if (follower.busy) return;
+    follower.busy = true;
     let stream: Readable;
     try {
-      // A placeholder so a second attach meanwhile does not open another stream.
       follower.stream = stream = await this.deps.runtime.logs(instance.containerId, instance.instanceId, {
         follow: true,
         sinceSeconds: sinceOf(follower.lastKey),
       });
     } catch (error) {
       follower.stream = undefined;
+      follower.busy = false;
       this.deps.logger.debug({ err: error, container: instance.containerId }, "could not follow an instance's logs");
       return;
     }
     if (this.stopped) return void stream.destroy();
+    follower.lastDataAt = Date.now();
+    const opened = Date.now();
     stream.on("data", (line: LogLine) => {
+      follower.lastDataAt = Date.now();
       if (this.take(follower, line)) return;
       stream.pause();
       void this.deps.store.whenDrained(follower.tenant, follower.app).then(() => stream.resume());
@@ -165,7 +227,11 @@ export class LogCollector {
     const detach = () => {
       if (follower.stream !== stream) return;
       follower.stream = undefined;
+      follower.busy = false;
       this.flushDropped(follower);
+      // The engine ends a follow at times while the container runs (around a log rotation): follow
+      // again at once. A stream that ended as soon as it opened belongs to a stopped container.
+      if (!this.stopped && Date.now() - opened > 1000) setTimeout(() => void this.attach(instance), 100).unref();
     };
     stream.once("end", detach);
     stream.once("error", detach);
@@ -174,6 +240,7 @@ export class LogCollector {
 
   /** One line from the engine: skipped when already taken, dropped past the rate. False: the store is full, pause. */
   private take(follower: Follower, line: LogLine): boolean {
+    if (!TIMESTAMP.test(line.ts)) return this.engineMessage(follower, line);
     const key = timeKey(line.ts);
     if (key <= follower.lastKey) return true;
     follower.lastKey = key;
@@ -190,6 +257,22 @@ export class LogCollector {
       return true;
     }
     return this.deps.store.append(follower.tenant, follower.app, { ...line, release: this.releaseOf(follower) });
+  }
+
+  /**
+   * The engine writes its own errors into a log stream, untimestamped ("Error grabbing logs: …",
+   * around a log rotation): kept as a platform line, never taken for the container's time.
+   */
+  private engineMessage(follower: Follower, line: LogLine): boolean {
+    const text = `${line.ts} ${line.line}`.trim();
+    this.deps.logger.warn({ container: follower.containerId, message: text }, "the engine reported an error in a log stream");
+    return this.deps.store.append(follower.tenant, follower.app, {
+      ts: new Date().toISOString(),
+      instance: follower.instance,
+      stream: "stderr",
+      line: `[minicloud] the engine reported while reading this instance's logs: ${text}`,
+      release: this.releaseOf(follower),
+    });
   }
 
   /** The line that stands for the lines dropped in the last second, once that second is over. */

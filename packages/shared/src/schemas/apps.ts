@@ -235,9 +235,11 @@ export const MAX_LOG_LINES = 100_000;
 export const MAX_LOG_SINCE_DAYS = 3650;
 
 /** `--since` of `mc logs`: a duration of at most MAX_LOG_SINCE_DAYS. */
-export const logSinceSchema = durationSchema.refine((text) => durationSeconds(text) <= MAX_LOG_SINCE_DAYS * 86400, {
-  message: `must be at most ${MAX_LOG_SINCE_DAYS}d`,
-});
+export const logSinceSchema = durationSchema.refine(
+  // A malformed duration is already an issue of the pattern above (zod runs this check anyway).
+  (text) => !durationSchema.safeParse(text).success || durationSeconds(text) <= MAX_LOG_SINCE_DAYS * 86400,
+  { message: `must be at most ${MAX_LOG_SINCE_DAYS}d` },
+);
 
 export const logsQuerySchema = z
   .object({
