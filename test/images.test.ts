@@ -248,7 +248,7 @@ describe("images: pulls through registries, who may run what, credentials, list 
     assert.equal((await mc(["apps", "destroy", "big", "--yes"], beta.env)).code, 0);
   });
 
-  test("a pull over the tenant's storage quota is undone", async () => {
+  test("a pull over the tenant's storage quota is refused before it downloads, or undone", async () => {
     const tiny = await createTenant(daemon, "tiny", ["--max-storage", "6m"]);
     const large = publicRegistry.pushFresh("pub/large", "1", SAMPLE_IMAGE, 8 * 1024 * 1024);
     const result = await mc(["deploy", "large", "--image", large, "--port", "8080", "--json"], tiny.env);
@@ -258,8 +258,37 @@ describe("images: pulls through registries, who may run what, credentials, list 
     const state = await daemon.persistedState<StateJson>();
     assert.ok(!state.pulledImages.some((p) => p.tenant === "tiny"), "nothing recorded");
     assert.ok(!state.apps.some((a) => a.tenant === "tiny"), "no app");
+    assert.match(errorOf(result).message, /compressed .*nothing was pulled/, "the registry's sizes say so first");
     const quota = json<{ usage: { storage: number } }>((await mc(["quota", "--json"], tiny.env)).stdout).usage.storage;
     assert.ok(quota < 6 * 1024 * 1024, `nothing counted (${quota})`);
+    // Small compressed, too large once unpacked (20 MB of zeros): pulled, then undone.
+    const roomy = await createTenant(daemon, "roomy", ["--max-storage", "16m"]);
+    const local = `localhost:${publicRegistry.port}/pub/zeros:1`;
+    for (const args of [
+      ["build", "-q", "-t", local, "-"],
+      ["push", "-q", local],
+      ["rmi", local],
+    ]) {
+      const step = publicRegistry.docker(
+        args,
+        args[0] === "build" ? `FROM ${SAMPLE_IMAGE}\nRUN head -c 20000000 /dev/zero > /zeros\n` : undefined,
+      );
+      assert.equal(step.code, 0, step.stderr);
+    }
+    const zeros = `${publicRegistry.host}/pub/zeros:1`;
+    const undone = await mc(["deploy", "zeros", "--image", zeros, "--port", "8080", "--json"], roomy.env);
+    assert.equal(undone.code, 1, undone.stderr);
+    assert.equal(errorOf(undone).code, "quota_exceeded");
+    assert.match(errorOf(undone).message, /the pull was undone/);
+    assert.ok(!(await daemon.persistedState<StateJson>()).pulledImages.some((p) => p.tenant === "roomy"), "nothing recorded");
+    const present = await docker
+      .getImage(zeros)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
+    assert.equal(present, false, "the bytes went with it");
   });
 
   test("bad references are refused before any request (exit 2)", async () => {

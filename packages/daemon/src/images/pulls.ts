@@ -4,7 +4,7 @@ import { type ImageInfo, PullFailedError, type PullProgress, type Runtime } from
 import type { Store } from "../store/store.ts";
 import type { ImageAccess } from "./access.ts";
 import type { RegistryCredentials } from "./credentials.ts";
-import { RegistryError, resolveManifest } from "./registry-api.ts";
+import { RegistryError, type ResolvedManifest, resolveManifest } from "./registry-api.ts";
 
 export interface ImagePullsDeps {
   store: Store;
@@ -46,12 +46,16 @@ export class ImagePulls {
     const parsed = parseImageReference(reference);
     const canonical = canonicalReference(parsed);
     const credentials = this.deps.credentials.for(tenant, parsed.registry);
-    let digest: string;
+    let manifest: ResolvedManifest;
     try {
-      digest = await resolveManifest(parsed, credentials, signal);
+      manifest = await resolveManifest(parsed, credentials, signal);
     } catch (error) {
       throw this.failure(reference, error, signal);
     }
+    const { digest } = manifest;
+    // What the registry says it weighs (compressed: the image takes at least that) is checked before a byte comes.
+    if (manifest.bytes !== null)
+      await this.assertRoom(tenant, manifest.bytes, `the image is ${formatBytes(manifest.bytes)} compressed`, "nothing was pulled");
     if (parsed.digest && parsed.digest !== digest)
       throw notFound(reference, `registry ${parsed.registry} serves other bytes under that digest`);
     try {
@@ -77,18 +81,27 @@ export class ImagePulls {
 
   /** Over the storage limit, the pull is undone (its record, and the bytes when nobody else has them). */
   private async checkStorage(tenant: string, id: string, reference: string): Promise<void> {
+    try {
+      await this.assertRoom(tenant, 0, "the pulled image", "the pull was undone");
+    } catch (error) {
+      await this.deps.store.update((state) => {
+        state.pulledImages = state.pulledImages.filter((p) => !(p.tenant === tenant && p.id === id));
+      });
+      const state = this.deps.store.state;
+      if (!state.pulledImages.some((p) => p.id === id) && !state.publishedImages.some((p) => p.id === id))
+        await this.deps.runtime.removeImage(reference);
+      await this.deps.storage(tenant);
+      throw error;
+    }
+  }
+
+  /** The tenant's storage (its images sized again) with `more` bytes on top stays within its limit. */
+  private async assertRoom(tenant: string, more: number, what: string, outcome: string): Promise<void> {
     const { volumes, images, limit } = await this.deps.storage(tenant);
-    if (volumes + images <= limit) return;
-    await this.deps.store.update((state) => {
-      state.pulledImages = state.pulledImages.filter((p) => !(p.tenant === tenant && p.id === id));
-    });
-    const state = this.deps.store.state;
-    if (!state.pulledImages.some((p) => p.id === id) && !state.publishedImages.some((p) => p.id === id))
-      await this.deps.runtime.removeImage(reference);
-    await this.deps.storage(tenant);
+    if (volumes + images + more <= limit) return;
     throw new ApiError(
       "quota_exceeded",
-      `the pulled image would bring tenant ${tenant}'s storage to ${formatBytes(volumes + images)} (volumes and snapshots ${formatBytes(volumes)}, images ${formatBytes(images)}), over its limit of ${formatBytes(limit)}; the pull was undone — prune images (mc images prune) or ask for a larger quota`,
+      `${what} would bring tenant ${tenant}'s storage to ${formatBytes(volumes + images + more)} (volumes and snapshots ${formatBytes(volumes)}, images ${formatBytes(images + more)}), over its limit of ${formatBytes(limit)}; ${outcome} — prune images (mc images prune) or ask for a larger quota`,
     );
   }
 

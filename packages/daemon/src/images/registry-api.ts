@@ -39,6 +39,12 @@ export function registryBase(host: string): string {
   return `${loopback ? "http" : "https"}://${host}`;
 }
 
+export interface ResolvedManifest {
+  digest: string;
+  /** What a pull downloads at most (compressed layers and config, this platform's), when the registry says. */
+  bytes: number | null;
+}
+
 /**
  * The registry's digest for a reference, asked with these credentials (none: anonymously): the
  * proof that this tenant may have the image, whatever the engine already holds.
@@ -47,7 +53,7 @@ export async function resolveManifest(
   parsed: ParsedReference,
   credentials: BasicCredentials | undefined,
   signal?: AbortSignal,
-): Promise<string> {
+): Promise<ResolvedManifest> {
   const reference = parsed.digest ?? parsed.tag ?? "latest";
   const url = `${registryBase(parsed.registry)}/v2/${parsed.repository}/manifests/${reference}`;
   const response = await authorizedFetch(parsed.registry, url, credentials, `repository:${parsed.repository}:pull`, signal, {
@@ -91,7 +97,38 @@ export async function resolveManifest(
       parsed.registry,
       `registry ${parsed.registry} answered ${response.status} for ${parsed.repository}:${reference}`,
     );
-  return response.headers.get("docker-content-digest") ?? `sha256:${createHash("sha256").update(body).digest("hex")}`;
+  const digest = response.headers.get("docker-content-digest") ?? `sha256:${createHash("sha256").update(body).digest("hex")}`;
+  return { digest, bytes: await manifestBytes(parsed, body, credentials, signal).catch(() => null) };
+}
+
+const PLATFORM_ARCH: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x" };
+
+interface Manifest {
+  config?: { size?: number };
+  layers?: { size?: number }[];
+  manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[];
+}
+
+/** The sizes a manifest lists; an index is read through to this host's platform. */
+async function manifestBytes(
+  parsed: ParsedReference,
+  body: Buffer,
+  credentials: BasicCredentials | undefined,
+  signal: AbortSignal | undefined,
+): Promise<number | null> {
+  const manifest = JSON.parse(body.toString("utf8")) as Manifest;
+  if (manifest.layers) return (manifest.config?.size ?? 0) + manifest.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0);
+  const arch = PLATFORM_ARCH[process.arch] ?? process.arch;
+  const entry = manifest.manifests?.find((m) => m.platform?.os === "linux" && m.platform.architecture === arch);
+  if (!entry) return null;
+  const url = `${registryBase(parsed.registry)}/v2/${parsed.repository}/manifests/${entry.digest}`;
+  const response = await authorizedFetch(parsed.registry, url, credentials, `repository:${parsed.repository}:pull`, signal, {
+    accept: MANIFEST_TYPES,
+  });
+  const child = Buffer.from(await response.arrayBuffer());
+  if (!response.ok) return null;
+  const platform = JSON.parse(child.toString("utf8")) as Manifest;
+  return platform.layers ? (platform.config?.size ?? 0) + platform.layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0) : null;
 }
 
 /** Checks a login the way `docker login` does: the API root, through the registry's own auth flow. */
