@@ -127,6 +127,14 @@ describe("mc start-up paths", () => {
         assert.equal(flag.code, 2, flag.stderr);
       });
 
+      test("DEBUG is read at run time", async () => {
+        const quiet = await mcVia(["version"]);
+        assert.doesNotMatch(quiet.stderr, /oclif:main/);
+        const debug = await mcVia(["version"], { DEBUG: "oclif:main" });
+        assert.equal(debug.code, 0, debug.stderr);
+        assert.match(debug.stderr, /oclif:main process\.argv/);
+      });
+
       test("colour follows the terminal and NO_COLOR at run time", async () => {
         const piped = await mcVia(["status"]);
         assert.equal(piped.code, 0, piped.stderr);

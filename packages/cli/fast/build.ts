@@ -99,6 +99,15 @@ function rewritesPlugin(): Plugin {
         if (!source.includes(sort)) throw new Error("@oclif/core's config/plugin.js changed: its command sort is not there");
         return { contents: source.replace(sort, ".sort(globalThis.__mcCompareIds)"), loader: "js" };
       });
+      // oclif matches each dependency against each `plugins` entry with minimatch, which compiles the
+      // pattern into a regular expression every call (~15 ms here); an entry without glob syntax can
+      // only match itself (extglobs such as @(…) need a parenthesis, negation a leading !).
+      b.onLoad({ filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin-loader\.js$/ }, async (args) => {
+        const source = await readFile(args.path, "utf8");
+        const match = "(0, minimatch_1.minimatch)(p, w)";
+        if (!source.includes(match)) throw new Error("@oclif/core's config/plugin-loader.js changed: its plugin match is not there");
+        return { contents: source.replace(match, `(/[*?[\\]{}()!#\\\\]/.test(w) ? ${match} : p === w)`), loader: "js" };
+      });
       b.onLoad({ filter: /\.js$/ }, async (args) => {
         const source = await readFile(args.path, "utf8");
         if (!source.includes("import.meta.url")) return undefined;
@@ -117,6 +126,22 @@ function rewritesPlugin(): Plugin {
  */
 const LOADED_AT_RUN_TIME = /^(ansis|supports-color|debug)$/;
 
+/**
+ * oclif makes a `debug` logger per plugin and calls it all along (~10-15 ms to load debug, which also
+ * loads supports-color): until DEBUG is set or `enable()` is called every logger is off, so the
+ * stand-in's loggers do nothing until then, and load the real one after.
+ */
+const QUIET_DEBUG = `const quiet = () => real === undefined && !process.env.DEBUG;
+const logger = (args) => {
+  let instance;
+  const get = () => (instance ??= Reflect.apply(load(), undefined, args));
+  return new Proxy(() => {}, {
+    apply: (_, self, values) => (quiet() ? undefined : Reflect.apply(get(), self, values)),
+    get: (_, key) => (key === "enabled" && quiet() ? false : Reflect.get(get(), key)),
+    set: (_, key, value) => Reflect.set(get(), key, value),
+  });
+};`;
+
 function runTimePlugin(): Plugin {
   const requireReal = createRequire(import.meta.url);
   return {
@@ -126,24 +151,28 @@ function runTimePlugin(): Plugin {
         if (args.pluginData === "real") return undefined;
         const real = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "real" });
         if (real.errors.length > 0) return { errors: real.errors };
-        return { path: real.path, namespace: "mc-run-time" };
+        return { path: real.path, namespace: "mc-run-time", pluginData: args.path };
       });
-      b.onLoad({ filter: /.*/, namespace: "mc-run-time" }, (args) => ({
-        contents: `const v8 = require("node:v8");
+      b.onLoad({ filter: /.*/, namespace: "mc-run-time" }, (args) => {
+        const debug = args.pluginData === "debug";
+        return {
+          contents: `const v8 = require("node:v8");
 let real;
 const load = () => {
   if (v8.startupSnapshot.isBuildingSnapshot()) throw new Error(${JSON.stringify(`${args.path} was used while the snapshot was built`)});
   return (real ??= require(${JSON.stringify(args.path)}));
 };
+${debug ? QUIET_DEBUG : ""}
 module.exports = new Proxy(() => {}, {
   get: (_, key) => (key === "__esModule" ? ${Boolean(requireReal(args.path).__esModule)} : Reflect.get(load(), key)),
   has: (_, key) => Reflect.has(load(), key),
-  apply: (_, self, args) => Reflect.apply(load(), self, args),
+  apply: (_, self, args) => ${debug ? "(quiet() ? logger(args) : Reflect.apply(load(), self, args))" : "Reflect.apply(load(), self, args)"},
 });
 `,
-        resolveDir: path.dirname(args.path),
-        loader: "js",
-      }));
+          resolveDir: path.dirname(args.path),
+          loader: "js",
+        };
+      });
     },
   };
 }
