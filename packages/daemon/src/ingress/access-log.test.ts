@@ -13,7 +13,12 @@ const settings = {
 };
 
 interface Logged {
-  logging: { logs: Record<string, { writer?: { filename: string }; encoder?: { fields: Record<string, unknown> }; include?: string[]; exclude?: string[] }> };
+  logging: {
+    logs: Record<
+      string,
+      { writer?: { filename: string }; encoder?: { fields: Record<string, unknown> }; include?: string[]; exclude?: string[] }
+    >;
+  };
   apps: { http: { servers: Record<string, { logs?: { default_logger_name: string } }> } };
 }
 

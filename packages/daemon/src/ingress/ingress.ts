@@ -4,9 +4,9 @@ import { isDeepStrictEqual } from "node:util";
 import type { Logger } from "pino";
 import { Serial } from "../common/keyed-mutex.ts";
 import { type ProcessStatus, SupervisedProcess } from "../supervisor/supervised-process.ts";
+import { accessLogPath } from "./access-log.ts";
 import { caddyAdmin } from "./caddy-admin.ts";
 import { type AcmeSettings, adminConfig, caddyConfig, type IngressRoute, type RegistryIngress } from "./caddy-config.ts";
-import { accessLogPath } from "./access-log.ts";
 import { notFoundPage } from "./not-found-page.ts";
 
 /** Caddy's own words, or a clear one for the usual cause: a port someone else holds. */

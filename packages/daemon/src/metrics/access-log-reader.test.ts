@@ -22,7 +22,7 @@ test("counts what was appended since the last read, by host and status class; a 
     assert.equal((await reader.take()).size, 0, "what was there before the first read is not counted");
     await appendFile(
       file,
-      line("Web.Acme.localhost:8080", 200, 0.5) + line("web.acme.localhost.", 404, 0.25) + '{"request":{"host":"web.acme.lo',
+      `${line("Web.Acme.localhost:8080", 200, 0.5) + line("web.acme.localhost.", 404, 0.25)}{"request":{"host":"web.acme.lo`,
     );
     const first = await reader.take();
     assert.deepEqual(first.get("web.acme.localhost"), { requests: 2, classes: [0, 1, 0, 1, 0], durationSeconds: 0.75 });
