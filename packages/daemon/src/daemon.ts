@@ -15,6 +15,7 @@ import { AppService } from "./apps/service.ts";
 import { AuditLog } from "./audit/log.ts";
 import { KeyedMutex } from "./common/keyed-mutex.ts";
 import { type DaemonConfig, isLoopback } from "./config.ts";
+import { dashboardEventsUpgrade, Sessions } from "./dashboard/index.ts";
 import { TenantDns } from "./dns/tenant-dns.ts";
 import { DomainService } from "./domains/service.ts";
 import { EventBus } from "./events/bus.ts";
@@ -275,6 +276,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       },
     },
     logs,
+    webhooks,
   });
   // Tenant containers that kept running while no daemon ran are fenced again before anything starts.
   await firewall.start(await runtime.listNetworks());
@@ -318,6 +320,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   const rateLimiter = new RateLimiter({ limit: config.rateLimitPerMinute, windowSeconds: 60 });
   const authFailures = new AuthFailures(config.authFailures, auditLog);
   const streamLimits = new StreamLimits(config.streams);
+  const dashboardSessions = await Sessions.open(config.dataDir);
   const api = createApi({
     store,
     runtime,
@@ -354,6 +357,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     settings: { settings: config.settings, files: config.files },
     metrics: metrics.service,
     daemonMetrics: metrics.daemon,
+    dashboardSessions,
     registry: {
       registry,
       store,
@@ -380,6 +384,8 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       tls,
       (server, transport) => {
         const routes = [eventsUpgrade(events), execUpgrade({ store, runtime, tenants })];
+        // The dashboard is served on TCP only (its cookie-authenticated socket with it).
+        if (transport === "tcp") routes.push(dashboardEventsUpgrade({ store, sessions: dashboardSessions, events }));
         const deps = { store, auditLog, rateLimiter, streamLimits, authFailures, logger };
         upgradeRouters.push(attachUpgradeRouter(server, transport, deps, routes));
       },

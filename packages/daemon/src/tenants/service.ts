@@ -36,6 +36,8 @@ export interface TenantServiceDeps {
   registry?: { removeTenant(tenant: string): Promise<void> };
   /** The tenant's stored logs (capped by their own setting, not by the storage limit); they go with it. */
   logs?: MeasuredStorage & { removeTenant(tenant: string): Promise<void> };
+  /** The tenant's webhooks go with it (a tenant created later under the name must not inherit them). */
+  webhooks?: { removeTenant(tenant: string): Promise<void> };
 }
 
 /** Tenants and their quotas (admin only); deleting one removes everything it owns. */
@@ -95,6 +97,7 @@ export class TenantService {
     await this.deps.volumes.deleteAllOf(name);
     // A tenant created later under the same name must not read these.
     await this.deps.logs?.removeTenant(name);
+    await this.deps.webhooks?.removeTenant(name);
     await this.deps.registry?.removeTenant(name);
     await this.deps.tenantLocks.run(name, async () => {
       await this.deps.runtime.removeTenantImages(name);

@@ -105,6 +105,13 @@ export class WebhookService {
     await this.file.save();
   }
 
+  /** Forgets a tenant's webhooks and deliveries (the tenant is being deleted). */
+  async removeTenant(tenant: string): Promise<void> {
+    this.file.webhooks = this.file.webhooks.filter((w) => w.tenant !== tenant);
+    this.file.deliveries = this.file.deliveries.filter((d) => d.tenant !== tenant);
+    await this.file.save();
+  }
+
   /** Sends a test event and waits for its first attempt's outcome. */
   async test(tenant: string, id: string): Promise<Delivery> {
     const hook = this.require(tenant, id);
