@@ -38,7 +38,9 @@ export class Ledger {
     for (const name of KEYED_COLLECTIONS.keys()) {
       const written = changes.records.get(name);
       if (!written && !changes.membership.has(name)) continue;
-      const rekeyed = written !== undefined && [...written].some((record) => this.keys.get(record) !== undefined && this.keys.get(record) !== keyOf(name, record));
+      const rekeyed =
+        written !== undefined &&
+        [...written].some((record) => this.keys.get(record) !== undefined && this.keys.get(record) !== keyOf(name, record));
       if (!changes.membership.has(name) && !rekeyed && !this.whole.has(name)) {
         for (const record of written ?? []) {
           const key = this.keys.get(record);
