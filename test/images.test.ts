@@ -327,6 +327,10 @@ describe("images: pulls through registries, who may run what, credentials, list 
     assert.equal(rollback.code, 0, rollback.stderr);
     assert.equal((await releasesOf(acme, "web")).at(-1)?.digest, first?.digest);
     assert.deepEqual(await runningImageIds("acme", "web", [first?.digest]), [first?.digest], "exactly the first release's bytes");
+    // A redeploy that names no image (a new env, say) keeps the bytes that run, though the tag moved.
+    const redeploy = await mc(["deploy", "web", "--env", "AGAIN=1", "--json"], acme.env);
+    assert.equal(redeploy.code, 0, redeploy.stderr);
+    assert.equal((await releasesOf(acme, "web")).at(-1)?.digest, first?.digest);
   });
 
   test("images list and prune: what no kept release runs goes, a rollback still works", async () => {

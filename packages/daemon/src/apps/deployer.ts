@@ -20,6 +20,7 @@ import {
   releaseRecord,
   requireAnyApp,
   requireIdleApp,
+  servingDigest,
 } from "./records.ts";
 import { specChanges } from "./spec.ts";
 
@@ -185,7 +186,7 @@ export class Deployer {
     };
     const resized = spec.memory !== record.spec.memory || spec.cpus !== record.spec.cpus;
     const before = record.spec.count;
-    const result = resized ? await this.deploy(tenant, spec) : await this.rescale(tenant, record, spec);
+    const result = resized ? await this.deploy(tenant, spec, { digest: servingDigest(record) }) : await this.rescale(tenant, record, spec);
     this.deps.events.publish({
       tenant,
       app: name,

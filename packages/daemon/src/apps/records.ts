@@ -44,8 +44,13 @@ export function assertIdle(record: AppRecord): void {
  * after the tag moved.
  */
 export function pinnedSpec(record: AppRecord, spec: AppSpec = record.spec): AppSpec {
-  const digest = record.releases.find((r) => r.version === record.release)?.digest;
+  const digest = servingDigest(record);
   return digest ? { ...spec, image: digest } : spec;
+}
+
+/** The image id the serving release runs (undefined before images were pinned, or before a first deploy). */
+export function servingDigest(record: AppRecord | undefined): string | undefined {
+  return record?.releases.find((r) => r.version === record.release)?.digest;
 }
 
 export function isServing(app: AppRecord): boolean {

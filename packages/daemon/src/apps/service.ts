@@ -27,7 +27,7 @@ import type { AppImages } from "./images-port.ts";
 import { Instances, toInstanceRecord } from "./instances.ts";
 import { followLogs } from "./log-follow.ts";
 import type { AppNetworking } from "./networking-port.ts";
-import { findApp, pinnedSpec, releaseOfInstance, requireAnyApp, requireIdleApp } from "./records.ts";
+import { findApp, pinnedSpec, releaseOfInstance, requireAnyApp, requireIdleApp, servingDigest } from "./records.ts";
 import type { AppSecrets } from "./secrets-port.ts";
 import { resolveSpec } from "./spec.ts";
 import { type InstanceObservation, toAppView } from "./view.ts";
@@ -126,18 +126,21 @@ export class AppService {
    * answers once the release is recorded and its quota reserved; the outcome arrives as events.
    */
   async deploy(tenant: string, change: DeployChange, options: { detach?: boolean } = {}): Promise<DeployResult> {
-    const before = findApp(this.deps.store.state, tenant, change.name)?.spec;
+    const existing = findApp(this.deps.store.state, tenant, change.name);
+    const before = existing?.spec;
+    // A redeploy that names no image runs the bytes that run now, not what the tag names meanwhile.
+    const digest = change.image === undefined && !change.reset ? servingDigest(existing) : undefined;
     const image = change.image === undefined ? undefined : (this.deps.expandImage?.(change.image) ?? change.image);
     const spec = this.withSecrets(tenant, resolveSpec(image === undefined ? change : { ...change, image }, before));
     await this.deps.volumes?.prepare(tenant, spec);
     if (!options.detach) {
-      const record = await this.deployer.deploy(tenant, spec);
+      const record = await this.deployer.deploy(tenant, spec, { digest });
       // What it changed is recorded with the release it committed.
       const changes = record.releases.find((r) => r.version === record.release)?.changes ?? [];
       return { ...(await this.changed(record)), changes };
     }
     const { record, changes } = await new Promise<{ record: AppRecord; changes: SpecChange[] }>((resolve, reject) => {
-      this.deployer.deploy(tenant, spec, { onBegun: (record, changes) => resolve({ record, changes }) }).then(
+      this.deployer.deploy(tenant, spec, { digest, onBegun: (record, changes) => resolve({ record, changes }) }).then(
         () => this.observed.clear(),
         (error: unknown) => {
           // Before it began, the caller hears of it; after, deploy.failed carries it.
