@@ -8,12 +8,13 @@
 self=$(readlink -f "$0")
 fast=${self%/bin/*}/dist/fast
 if [ "${MC_STARTUP:-snapshot}" = snapshot ]; then
-  built=
-  [ -r "$fast/mc.blob" ] && [ -r "$fast/node-version" ] && read -r built <"$fast/node-version"
-  if [ -n "$built" ] && [ "$(node --version 2>/dev/null)" = "$built" ]; then
-    exec node --snapshot-blob "$fast/mc.blob" -- "$@"
+  # The snapshot runs only on the Node that built it: the same file (dist/fast/node links to it), not
+  # written since the build (a reinstall makes a new file, one copied over it is newer than the stamp).
+  node=$(command -v node)
+  if [ -r "$fast/mc.blob" ] && [ "$node" -ef "$fast/node" ] && ! [ "$node" -nt "$fast/node-version" ]; then
+    exec "$node" --snapshot-blob "$fast/mc.blob" -- "$@"
   fi
-  if [ -n "${MC_STARTUP:-}" ]; then echo "mc: MC_STARTUP=snapshot, but $fast holds no snapshot for $(node --version 2>/dev/null)" >&2; exit 1; fi
+  if [ -n "${MC_STARTUP:-}" ]; then echo "mc: MC_STARTUP=snapshot, but $fast holds no snapshot for this node ($node, $(node --version 2>/dev/null))" >&2; exit 1; fi
 fi
 exec node -- "$self" "$@"
 */

@@ -4,15 +4,15 @@
  * 1. mc.cjs — one minified CommonJS bundle of the launcher, oclif and every command, hook and plugin
  *    command that oclif's config lists (read from the manifests here, so a new command is in the next
  *    build without a list to keep). Command modules are wrapped lazily: a run evaluates only its own.
- * 2. mc.blob — that bundle inside a V8 startup snapshot with oclif and zod already evaluated, for this
- *    exact Node (node-version holds which); bin/run.js uses it only when the versions match.
+ * 2. mc.blob — that bundle inside a V8 startup snapshot with oclif already evaluated, for this exact
+ *    Node (`node` links to its binary, node-version names it); bin/run.js uses it only with that binary.
  *
  * Neither is required: when a step fails the launcher falls back (blob → bundle → the plain build),
  * so a failure here warns and removes the step's output instead of failing the build.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +24,8 @@ const out = path.join(root, "dist", "fast");
 const bundle = path.join(out, "mc.cjs");
 const blob = path.join(out, "mc.blob");
 const stamp = path.join(out, "node-version");
+/** A link to the node binary that built the snapshot: bin/run.js uses the snapshot only with that file. */
+const nodeLink = path.join(out, "node");
 
 interface Loadable {
   /** Every module oclif may load by path (commands of every plugin, hooks, a help class), keyed relative to the CLI's root. */
@@ -222,6 +224,7 @@ function snapshot(file: string): void {
 
 await mkdir(out, { recursive: true });
 await rm(stamp, { force: true });
+await rm(nodeLink, { force: true });
 try {
   await buildBundle();
 } catch (error) {
@@ -231,6 +234,7 @@ try {
 }
 try {
   await replace(blob, snapshot);
+  await symlink(await realpath(process.execPath), nodeLink);
   await writeFile(stamp, `${process.version}\n`);
   console.log(`fast path: snapshot for node ${process.version}`);
 } catch (error) {

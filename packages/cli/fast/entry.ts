@@ -1,6 +1,6 @@
 /**
  * The fast path's entry (bundled by fast/build.ts into dist/fast/mc.cjs). Required by bin/run.js, it
- * exports start(); built into a V8 startup snapshot, oclif and zod are evaluated at build time and
+ * exports start(); built into a V8 startup snapshot, oclif is evaluated at build time and
  * start() runs when the snapshot is deserialized. Nothing read from the environment, the terminal or
  * the checkout's location may be kept from build time: start() takes all of it at run time.
  */
