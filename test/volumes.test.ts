@@ -180,6 +180,30 @@ describe("volumes: sizes that hold, snapshots, restore, export and import, sched
   });
 
   test("extend grows a mounted volume (online where the host allows it, else around a stop of its app); shrinking is refused", async () => {
+    // A mount namespace made while the volume is mounted (a container being set up, unshare) keeps a
+    // copy of its mount: unmounted by the daemon, the file system stays live. It is not resized offline
+    // then (e2fsck would replay its journal under it), and the app comes back on its data either way.
+    const mountPoint = path.join(daemon.dir, "volumes", "acme", "small", "mnt");
+    const holder = spawn("unshare", ["-m", "sleep", "600"], { stdio: "ignore" });
+    try {
+      const copied = await eventually(
+        () => readFile(`/proc/${holder.pid}/mountinfo`, "utf8").catch(() => ""),
+        (table) => table.includes(` ${mountPoint} `),
+      );
+      assert.ok(copied.includes(` ${mountPoint} `), "the other namespace holds a copy of the volume's mount");
+      const held = await mc(["volumes", "extend", "small", "--size", "40m", "--json"], acme.env);
+      if (held.code !== 0) {
+        assert.equal(errorOf(held).code, "conflict", held.stdout);
+        assert.match(errorOf(held).message, /still in use outside minicloud/);
+      }
+      assert.equal((await sh(acme.env, "filler", "cat /data/note")).stdout.trim(), "kept", "the app runs on its data");
+    } finally {
+      if (holder.exitCode === null && holder.signalCode === null) {
+        const exited = new Promise((resolve) => holder.once("exit", resolve));
+        holder.kill("SIGKILL");
+        await exited;
+      }
+    }
     const grown = await mc(["volumes", "extend", "small", "--size", "48m", "--json"], acme.env);
     assert.equal(grown.code, 0, grown.stderr);
     const df = await sh(acme.env, "filler", "df -k /data | tail -1");

@@ -1,11 +1,15 @@
 import { mkdir, mkdtemp, readdir, rm, statfs, truncate } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout } from "node:timers/promises";
+import { ApiError } from "@minicloud/shared";
 import { runHostCommand as run } from "../common/host-command.ts";
 import { type VolumeBackend, type VolumeId, volumeDirectory } from "./backend.ts";
 import { isMountPoint, mountsUnder } from "./host-commands.ts";
 
 /** Mount options: no device files, no set-uid programs from a tenant's volume. */
 const MOUNT_OPTIONS = "loop,nodev,nosuid";
+/** How long an offline resize waits for its unmounted file system to be released everywhere. */
+const RELEASE_WAIT_MS = 10_000;
 
 /**
  * Each volume is an ext4 image file of exactly its size, sparse (it takes host disk only as it
@@ -72,10 +76,37 @@ export class LoopBackend implements VolumeBackend {
       if (!/Permission denied|Operation not permitted/.test((error as Error).message)) throw error;
       await whileUnused(async () => {
         await run("umount", [this.mountPoint(id)]);
-        await run("e2fsck", ["-f", "-p", this.image(id)]);
-        await run("resize2fs", [this.image(id)]);
-        await this.ensureMounted(id);
+        try {
+          await this.released(id);
+          await run("e2fsck", ["-f", "-p", this.image(id)]);
+          await run("resize2fs", [this.image(id)]);
+        } finally {
+          // Mounted again whatever happened: the app starts again on its data, not on an empty mnt/.
+          await this.ensureMounted(id);
+        }
       });
+    }
+  }
+
+  /**
+   * Waits until no loop device holds the image: only then is the file system really gone. Our
+   * umount removes this namespace's mount, but a mount namespace made while the volume was mounted
+   * (a container being set up, `unshare`, `ip netns exec`) holds a copy that a private host root does
+   * not take away, and keeps the file system live; e2fsck on its image then replays the journal
+   * under it. Bounded: after RELEASE_WAIT_MS the resize is refused, the file system left as it was.
+   */
+  private async released(id: VolumeId): Promise<void> {
+    const deadline = Date.now() + RELEASE_WAIT_MS;
+    for (;;) {
+      const devices = (await run("losetup", ["-l", "-n", "-O", "NAME", "-j", this.image(id)])).trim().split(/\s+/).filter(Boolean);
+      if (devices.length === 0) return;
+      if (Date.now() >= deadline) {
+        throw new ApiError(
+          "conflict",
+          `volume ${id.name} was not resized: its file system is still in use outside minicloud after it was unmounted (${devices.join(", ")} still holds it: another mount namespace has a copy of the mount) — retry later`,
+        );
+      }
+      await setTimeout(100);
     }
   }
 
