@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { Builds } from "../apps/builds.ts";
 import type { AppService } from "../apps/service.ts";
 import type { AuditLog } from "../audit/log.ts";
+import { dashboardRoutes, type Sessions } from "../dashboard/index.ts";
 import type { DomainService } from "../domains/service.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { KeyService } from "../keys/service.ts";
@@ -77,6 +78,8 @@ export interface ApiDeps {
   daemonMetrics: DaemonMetrics;
   /** The built-in registry: its token and notification routes, and its status in /healthz. */
   registry: RegistryRouteDeps;
+  /** The web dashboard's sessions: /dashboard is served when given (dashboard/). */
+  dashboardSessions?: Sessions;
   logger: Logger;
 }
 
@@ -110,6 +113,12 @@ export function createApi(deps: ApiDeps) {
   api.route("/", openApiRoute());
   // Before the API's Bearer auth: the registry's calls authenticate their own way.
   api.route("/", registryRoutes(deps.registry));
+  // Before the API's Bearer auth: the dashboard's pages authenticate by session cookie, then call the API.
+  if (deps.dashboardSessions) {
+    const { store, auditLog, authFailures, logger } = deps;
+    const dispatch = (request: Request, env: ApiEnv["Bindings"]) => api.fetch(request, env);
+    api.route("/", dashboardRoutes({ store, sessions: deps.dashboardSessions, auditLog, authFailures, dispatch, logger }));
+  }
   api.use("/v1/*", audit(deps.auditLog, deps.authFailures));
   api.use("/v1/*", auth(deps.store, deps.authFailures));
   // The daemon's own metrics take the same keys (admin only: see routes/metrics.ts).

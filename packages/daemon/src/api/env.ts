@@ -9,7 +9,8 @@ export interface Principal {
 }
 
 export interface ApiEnv {
-  Bindings: HttpBindings & { transport: "unix" | "tcp" };
+  /** `sessionPrincipal`: a dashboard request calling the API for its signed-in session (dashboard/). */
+  Bindings: HttpBindings & { transport: "unix" | "tcp"; sessionPrincipal?: Principal };
   /** `problemCode` is set by problemResponse, so the audit entry knows the outcome without re-reading the body. */
   Variables: { principal: Principal; requestId: string; problemCode: ErrorCode };
 }

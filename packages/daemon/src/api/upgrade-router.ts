@@ -25,6 +25,8 @@ export interface UpgradeRequest {
   /** The path's `:name` parameters, decoded. */
   params: Record<string, string>;
   principal: Principal;
+  /** The request's headers (the dashboard's socket reads its session cookie). */
+  headers: IncomingMessage["headers"];
   transport: "unix" | "tcp";
   requestId: string;
   /** Set by an exec route as soon as it knows: what the session's audit entry records. */
@@ -42,6 +44,11 @@ export interface UpgradeRoute {
   path: string;
   /** Every attempt goes to the audit log (a session that acts), not only authentication failures. */
   audited: boolean;
+  /**
+   * Who is calling, for routes that authenticate another way than a Bearer key (the dashboard's
+   * session cookie); throws an ApiError to refuse. Without it: the socket is admin, TCP needs a key.
+   */
+  authenticate?(request: IncomingMessage): Principal | Promise<Principal>;
   /** Checks the request and gets ready; an ApiError refuses it as problem+json before the handshake. */
   accept(request: UpgradeRequest): AcceptedUpgrade | Promise<AcceptedUpgrade>;
 }
@@ -100,7 +107,9 @@ export function attachUpgradeRouter(
     const target = url.pathname.replace(/^\/v1\//, "");
     let principal: Principal;
     try {
-      principal = principalOf(deps.store, transport, request.headers.authorization);
+      principal = route.authenticate
+        ? await route.authenticate(request)
+        : principalOf(deps.store, transport, request.headers.authorization);
     } catch (error) {
       // Counted per address like a request's: past the budget, 429 and one audit entry per window.
       const address = transport === "tcp" && deps.authFailures ? clientAddress(request) : undefined;
@@ -118,7 +127,7 @@ export function attachUpgradeRouter(
       if (refused) return refuse(socket, refused.error, url, requestId, refused.headers);
       return refuse(socket, toApiError(error), url, requestId);
     }
-    const upgrade: UpgradeRequest = { url, params: found.params, principal, transport, requestId };
+    const upgrade: UpgradeRequest = { url, params: found.params, principal, headers: request.headers, transport, requestId };
     const record = async (status: number, code: string | null) => {
       if (!route.audited) return;
       await deps.auditLog.append({
