@@ -39,6 +39,7 @@ describe("images: pulls through registries, who may run what, credentials, list 
   let v1: string;
   let v2: string;
   let shared: string;
+  let big: string;
   const hostImages: string[] = [];
 
   const pullLines = (stderr: string): PullLineJson[] =>
@@ -48,6 +49,14 @@ describe("images: pulls through registries, who may run what, credentials, list 
       .map((line) => json<PullLineJson>(line));
   const releasesOf = async (tenant: TestTenant, app: string) =>
     json<{ releases: ReleaseJson[] }>((await mc(["releases", app, "--json"], tenant.env)).stdout).releases;
+  const onEngine = (image: string) =>
+    docker
+      .getImage(image)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      );
   /** The image ids the app's containers run, once the replaced ones have drained. */
   const runningImageIds = async (tenant: string, app: string, expected: (string | null | undefined)[]) =>
     eventually(
@@ -193,12 +202,14 @@ describe("images: pulls through registries, who may run what, credentials, list 
   test("registry failures: a clear message naming the registry, and nothing left in state", async () => {
     const before = await daemon.persistedState<StateJson>();
     const hanging = await startHangingListener();
+    const stalling = await startHangingListener({ afterHeaders: true });
     try {
       const cases: [string, TestTenant, RegExp][] = [
         [`${registry.host}/acme/app:nope`, acme, /has no tag nope/],
         [`${registry.host}/acme/nothing:1`, acme, /has no repository acme\/nothing/],
         [`${registry.host}/acme/app:1`, beta, /requires a login/],
         [`${hanging.host}/team/app:1`, acme, new RegExp(`registry ${hanging.host} did not answer within 10 s`)],
+        [`${stalling.host}/team/app:1`, acme, new RegExp(`registry ${stalling.host} did not answer within 10 s`)],
       ];
       for (const [reference, tenant, message] of cases) {
         const started = Date.now();
@@ -210,6 +221,7 @@ describe("images: pulls through registries, who may run what, credentials, list 
       }
     } finally {
       await hanging.stop();
+      await stalling.stop();
     }
     const afterwards = await daemon.persistedState<StateJson>();
     assert.deepEqual(afterwards.pulledImages, before.pulledImages);
@@ -217,7 +229,7 @@ describe("images: pulls through registries, who may run what, credentials, list 
   });
 
   test("Ctrl-C during a pull cancels it: no app, no pull recorded; a later deploy pulls it whole", async () => {
-    const big = publicRegistry.pushFresh("pub/big", "1", SAMPLE_IMAGE, 96 * 1024 * 1024);
+    big = publicRegistry.pushFresh("pub/big", "1", SAMPLE_IMAGE, 96 * 1024 * 1024);
     const child = spawn(process.execPath, [MC_BIN, "deploy", "big", "--image", big, "--port", "8080", "--json"], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...beta.env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -234,15 +246,14 @@ describe("images: pulls through registries, who may run what, credentials, list 
     const state = await daemon.persistedState<StateJson>();
     assert.ok(!state.pulledImages.some((p) => p.tenant === "beta" && p.reference === big), "no pull recorded");
     assert.ok(!state.apps.some((a) => a.tenant === "beta" && a.name === "big"), "no app");
-    const onEngine = () =>
-      docker
-        .getImage(big)
-        .inspect()
-        .then(
-          () => true,
-          () => false,
-        );
-    assert.equal(await eventually(onEngine, (present) => !present), false, "the engine's pull was cancelled too");
+    assert.equal(
+      await eventually(
+        () => onEngine(big),
+        (present) => !present,
+      ),
+      false,
+      "the engine's pull was cancelled too",
+    );
     const again = await mc(["deploy", "big", "--image", big, "--port", "8080", "--json"], beta.env);
     assert.equal(again.code, 0, again.stderr);
     assert.equal((await mc(["apps", "destroy", "big", "--yes"], beta.env)).code, 0);
@@ -281,14 +292,7 @@ describe("images: pulls through registries, who may run what, credentials, list 
     assert.equal(errorOf(undone).code, "quota_exceeded");
     assert.match(errorOf(undone).message, /the pull was undone/);
     assert.ok(!(await daemon.persistedState<StateJson>()).pulledImages.some((p) => p.tenant === "roomy"), "nothing recorded");
-    const present = await docker
-      .getImage(zeros)
-      .inspect()
-      .then(
-        () => true,
-        () => false,
-      );
-    assert.equal(present, false, "the bytes went with it");
+    assert.equal(await onEngine(zeros), false, "the bytes went with it");
   });
 
   test("bad references are refused before any request (exit 2)", async () => {
@@ -366,5 +370,23 @@ describe("images: pulls through registries, who may run what, credentials, list 
     const rollback = await mc(["rollback", "web", String(target.version)], acme.env);
     assert.equal(rollback.code, 0, rollback.stderr);
     assert.deepEqual(await runningImageIds("acme", "web", [target.digest]), [target.digest]);
+  });
+
+  test("deleting a tenant forgets its pulls and logins; bytes no one else holds leave the engine", async () => {
+    assert.equal(await onEngine(big), true, "beta pulled it");
+    const deleted = await mc(["tenants", "delete", "beta", "--yes"], daemon.env);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    const state = await daemon.persistedState<StateJson>();
+    assert.ok(!state.pulledImages.some((p) => p.tenant === "beta"));
+    assert.ok(!state.registryCredentials.some((c) => c.tenant === "beta"));
+    assert.equal(
+      await eventually(
+        () => onEngine(big),
+        (present) => !present,
+      ),
+      false,
+      "only beta held it",
+    );
+    assert.equal(await onEngine(shared), true, "acme pulled it too");
   });
 });

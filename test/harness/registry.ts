@@ -36,8 +36,8 @@ export async function startRegistry(users: Record<string, string> = {}): Promise
     await writeFile(
       path.join(dir, "htpasswd"),
       Object.entries(users)
-        .map(([u, p]) => `${u}:${bcrypt(p)}`)
-        .join("\n") + "\n",
+        .map(([u, p]) => `${u}:${bcrypt(p)}\n`)
+        .join(""),
     );
   await writeFile(
     path.join(dir, "config.yml"),
@@ -116,12 +116,17 @@ export async function startRegistry(users: Record<string, string> = {}): Promise
   throw new Error(`docker-registry did not start on ${host}: ${output}`);
 }
 
-/** A TCP listener that accepts and never answers: a registry that hangs. */
-export async function startHangingListener(): Promise<{ host: string; stop(): Promise<void> }> {
+/**
+ * A TCP listener that accepts and never answers: a registry that hangs. With `afterHeaders`, it
+ * sends a 200's headers and the start of a body, then stalls.
+ */
+export async function startHangingListener(options: { afterHeaders?: boolean } = {}): Promise<{ host: string; stop(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on("error", () => undefined);
+    if (options.afterHeaders)
+      socket.once("data", () => socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"schemaVersion":'));
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));

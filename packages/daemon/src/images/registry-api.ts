@@ -181,11 +181,33 @@ async function authorizedFetch(
   return timedFetch(registry, url, { headers: { ...headers, authorization: `Bearer ${bearer}` } }, signal);
 }
 
+/** Manifests, tag lists and tokens are small: an answer larger than this is no registry's. */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * One request, its whole answer read within the step's time (a registry that sends its headers
+ * and then stalls is as late as one that says nothing) and its size bounded.
+ */
 async function timedFetch(registry: string, url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
   const timeout = AbortSignal.timeout(REGISTRY_TIMEOUT_MS);
   try {
-    return await fetch(url, { ...init, redirect: "follow", signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    const response = await fetch(url, { ...init, redirect: "follow", signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      // Leaving the loop cancels the rest of the body.
+      if (size > MAX_ANSWER_BYTES)
+        throw new RegistryError("unreachable", registry, `registry ${registry} answered with more than 4 MiB: not a registry's answer`);
+      chunks.push(chunk);
+    }
+    const body = Buffer.concat(chunks);
+    return new Response(response.status === 204 || response.status === 304 ? null : body, {
+      status: response.status,
+      headers: response.headers,
+    });
   } catch (error) {
+    if (error instanceof RegistryError) throw error;
     if (signal?.aborted) throw error;
     const reason = timeout.aborted
       ? `did not answer within ${REGISTRY_TIMEOUT_MS / 1000} s`

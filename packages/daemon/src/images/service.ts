@@ -163,8 +163,24 @@ export class ImageService {
     return [...sizes.values()].reduce((sum, size) => sum + size, 0);
   }
 
+  /**
+   * A deleted tenant's pulls go with it (inside the tenant's deletion), and afterwards the bytes
+   * that nobody else holds (another tenant's pull, a published record, any app) leave the engine.
+   */
   dropTenant(state: State, tenant: string): void {
+    const ids = new Set(state.pulledImages.filter((p) => p.tenant === tenant).map((p) => p.id));
     state.pulledImages = state.pulledImages.filter((p) => p.tenant !== tenant);
+    if (ids.size === 0) return;
+    setImmediate(() => {
+      const now = this.deps.store.state;
+      const held = (id: string) =>
+        now.pulledImages.some((p) => p.id === id) ||
+        now.publishedImages.some((p) => p.id === id) ||
+        now.apps.some((a) => a.releases.some((r) => r.digest === id));
+      void (async () => {
+        for (const id of ids) if (!held(id)) await this.removeQuietly(id);
+      })();
+    });
   }
 }
 
