@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { TestDaemon } from "./harness/daemon.ts";
-import { docker } from "./harness/docker.ts";
+import { docker, imageExists } from "./harness/docker.ts";
 import { eventually } from "./harness/http.ts";
 import { errorOf, json, mc } from "./harness/mc.ts";
 import { MC_BIN, SAMPLE_IMAGE } from "./harness/paths.ts";
@@ -49,14 +49,6 @@ describe("images: pulls through registries, who may run what, credentials, list 
       .map((line) => json<PullLineJson>(line));
   const releasesOf = async (tenant: TestTenant, app: string) =>
     json<{ releases: ReleaseJson[] }>((await mc(["releases", app, "--json"], tenant.env)).stdout).releases;
-  const onEngine = (image: string) =>
-    docker
-      .getImage(image)
-      .inspect()
-      .then(
-        () => true,
-        () => false,
-      );
   /** The image ids the app's containers run, once the replaced ones have drained. */
   const runningImageIds = async (tenant: string, app: string, expected: (string | null | undefined)[]) =>
     eventually(
@@ -248,7 +240,7 @@ describe("images: pulls through registries, who may run what, credentials, list 
     assert.ok(!state.apps.some((a) => a.tenant === "beta" && a.name === "big"), "no app");
     assert.equal(
       await eventually(
-        () => onEngine(big),
+        () => imageExists(big),
         (present) => !present,
       ),
       false,
@@ -292,7 +284,7 @@ describe("images: pulls through registries, who may run what, credentials, list 
     assert.equal(errorOf(undone).code, "quota_exceeded");
     assert.match(errorOf(undone).message, /the pull was undone/);
     assert.ok(!(await daemon.persistedState<StateJson>()).pulledImages.some((p) => p.tenant === "roomy"), "nothing recorded");
-    assert.equal(await onEngine(zeros), false, "the bytes went with it");
+    assert.equal(await imageExists(zeros), false, "the bytes went with it");
   });
 
   test("bad references are refused before any request (exit 2)", async () => {
@@ -373,7 +365,7 @@ describe("images: pulls through registries, who may run what, credentials, list 
   });
 
   test("deleting a tenant forgets its pulls and logins; bytes no one else holds leave the engine", async () => {
-    assert.equal(await onEngine(big), true, "beta pulled it");
+    assert.equal(await imageExists(big), true, "beta pulled it");
     const deleted = await mc(["tenants", "delete", "beta", "--yes"], daemon.env);
     assert.equal(deleted.code, 0, deleted.stderr);
     const state = await daemon.persistedState<StateJson>();
@@ -381,12 +373,12 @@ describe("images: pulls through registries, who may run what, credentials, list 
     assert.ok(!state.registryCredentials.some((c) => c.tenant === "beta"));
     assert.equal(
       await eventually(
-        () => onEngine(big),
+        () => imageExists(big),
         (present) => !present,
       ),
       false,
       "only beta held it",
     );
-    assert.equal(await onEngine(shared), true, "acme pulled it too");
+    assert.equal(await imageExists(shared), true, "acme pulled it too");
   });
 });

@@ -3,6 +3,17 @@ import Docker from "dockerode";
 
 export const docker = new Docker();
 
+/** Whether the engine has an image by this name or id. */
+export function imageExists(image: string): Promise<boolean> {
+  return docker
+    .getImage(image)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
 export async function containersOf(prefix: string, extra: string[] = []) {
   return docker.listContainers({ all: true, filters: { label: [`minicloud.prefix=${prefix}`, ...extra] } });
 }
