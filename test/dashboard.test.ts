@@ -248,4 +248,59 @@ describe("dashboard", { timeout: 600_000 }, () => {
       await second.context.close();
     }
   });
+  test("actions from the page: stop, start, scale, and destroy once the name is typed", async () => {
+    await deployVia(acme.client(), { name: "tmp", image: BASE_IMAGE, command: IDLE_COMMAND });
+    const { context, page } = await signIn(chromium.browser, base, acme.key);
+    const status = async () => json<{ desired: string; count: number }>(await ok(["status", "tmp", "--json"], acme.env));
+    try {
+      await page.goto(`${base}/dashboard/apps/tmp`);
+      await page.waitForSelector("body[data-live=connected]");
+      await page.click("button:text-is('Stop')");
+      await page.waitForSelector("#summary >> text=stopped");
+      assert.equal((await status()).desired, "stopped");
+      await page.click("button:text-is('Start')");
+      await page.waitForSelector("#summary .badge >> text=running");
+      await page.fill("#scale-count", "2");
+      await page.click("button:text-is('Scale')");
+      await page.waitForSelector("#summary >> text=2/2 running");
+      assert.equal((await status()).count, 2);
+
+      await page.fill("#destroy-name", "not-tmp");
+      await page.click("button:text-is('Destroy')");
+      await page.waitForSelector("#notice >> text=Type tmp to confirm");
+      assert.equal((await status()).count, 2, "nothing was destroyed");
+      await page.fill("#destroy-name", "tmp");
+      await Promise.all([page.waitForURL(`${base}/dashboard`), page.click("button:text-is('Destroy')")]);
+      assert.equal(await page.$('tr[data-app="tmp"]'), null);
+      assert.notEqual((await mc(["status", "tmp", "--json"], acme.env)).code, 0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("mc dashboard prints the URL (and opens nothing without a TTY)", async () => {
+    for (const env of [acme.env, daemon.env]) {
+      const printed = json<{ url: string; opened: boolean }>(await ok(["dashboard", "--json"], env));
+      assert.deepEqual(printed, { url: `${base}/dashboard`, opened: false });
+    }
+  });
+
+  test("after a daemon restart the page says it is away, then follows events again in the same session", async () => {
+    const { context, page } = await signIn(chromium.browser, base, acme.key);
+    try {
+      await page.waitForSelector("body[data-live=connected]");
+      await mark(page);
+      const restarting = daemon.restart();
+      await page.waitForSelector("#connection >> text=reconnecting");
+      await restarting;
+      await page.waitForSelector("body[data-live=connected]", { timeout: 30_000 });
+      assert.ok(await page.isHidden("#connection"));
+      await ok(["stop", "web"], acme.env);
+      await page.waitForSelector('tr[data-app="web"] >> text=stopped');
+      assert.ok(await notReloaded(page));
+      assert.equal(new URL(page.url()).pathname, "/dashboard");
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -1,16 +1,8 @@
-import { spawn } from "node:child_process";
 import { ApiError } from "@minicloud/shared/errors";
 import { Flags } from "@oclif/core";
 import { appArg, validAppName } from "../lib/app-args.ts";
 import { BaseCommand } from "../lib/base-command.ts";
-
-/** A desktop session that can show a browser; elsewhere (ssh, CI, containers) the URL is printed. */
-function opener(): string | undefined {
-  if (!process.stdout.isTTY || process.env.CI) return undefined;
-  if (process.platform === "darwin") return "open";
-  if (process.platform === "win32") return "explorer";
-  return process.env.DISPLAY || process.env.WAYLAND_DISPLAY ? "xdg-open" : undefined;
-}
+import { openInBrowser } from "../lib/opener.ts";
 
 export default class Open extends BaseCommand {
   static override summary = "Open an app's URL in the browser; without a desktop, print it.";
@@ -34,12 +26,8 @@ export default class Open extends BaseCommand {
             : "it has no port — redeploy it with --port";
       throw new ApiError("conflict", `${name} has no URL: ${why}`);
     }
-    const command = opener();
-    if (command)
-      spawn(command, [url], { detached: true, stdio: "ignore" })
-        .on("error", () => undefined)
-        .unref();
-    this.say(command ? `opening ${url}` : url);
-    return { url, opened: command !== undefined };
+    const opened = openInBrowser(url);
+    this.say(opened ? `opening ${url}` : url);
+    return { url, opened };
   }
 }

@@ -1,0 +1,47 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, test } from "node:test";
+import { csrfMatches, SESSION_TTL_MS, Sessions } from "./sessions.ts";
+
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+async function dataDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "mc-sessions-"));
+  dirs.push(dir);
+  return dir;
+}
+
+test("a session survives a reopen; the file holds only the id's hash, 0600", async () => {
+  const dir = await dataDir();
+  const { id, session } = await (await Sessions.open(dir)).create("key1");
+  const file = path.join(dir, "dashboard", "sessions.json");
+  assert.ok(!(await readFile(file, "utf8")).includes(id));
+  assert.equal((await stat(file)).mode & 0o777, 0o600);
+  assert.deepEqual((await Sessions.open(dir)).get(id), session);
+});
+
+test("expired sessions, ended ones and a key's sessions are gone", async () => {
+  const sessions = await Sessions.open(await dataDir());
+  const old = await sessions.create("key1", Date.now() - SESSION_TTL_MS - 1);
+  assert.equal(sessions.get(old.id), undefined);
+  const a = await sessions.create("key1");
+  const b = await sessions.create("key1");
+  const c = await sessions.create("key2");
+  await sessions.end(a.id);
+  assert.equal(sessions.get(a.id), undefined);
+  await sessions.endKey("key1");
+  assert.equal(sessions.get(b.id), undefined);
+  assert.ok(sessions.get(c.id));
+  assert.equal(sessions.get(undefined), undefined);
+  assert.equal(sessions.get("made-up"), undefined);
+});
+
+test("the CSRF token must match exactly", async () => {
+  const { session } = await (await Sessions.open(await dataDir())).create("key1");
+  assert.ok(csrfMatches(session, session.csrf));
+  assert.ok(!csrfMatches(session, undefined));
+  assert.ok(!csrfMatches(session, `${session.csrf}x`));
+  assert.ok(!csrfMatches(session, session.csrf.replace(/^./, (c) => (c === "a" ? "b" : "a"))));
+});
