@@ -90,25 +90,32 @@ describe("durable logs: kept by the daemon, searchable, capped", () => {
   });
 
   test("-f keeps following across a redeploy: the new release's instances join the stream", async () => {
-    const child = spawn(process.execPath, [MC_BIN, "logs", "web", "-f", "--tail", "0", "--json"], {
+    const child = spawn(process.execPath, [MC_BIN, "logs", "web", "-f", "--tail", "1", "--json"], {
       env: { ...process.env, ...daemon.env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     try {
       let output = "";
-      const seen = new Promise<void>((resolve) =>
-        child.stdout.on("data", (chunk) => {
-          output += chunk;
-          if (output.includes("release-three-line")) resolve();
-        }),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      child.stdout.on("data", (chunk) => (output += chunk));
+      const seen = (text: string) =>
+        new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), 60_000);
+          const check = () => {
+            if (!output.includes(text)) return;
+            clearTimeout(timer);
+            resolve(true);
+          };
+          child.stdout.on("data", check);
+          check();
+        });
+      // Following (the running release's newest lines arrived) before the new release starts.
+      assert.ok(await seen("release-two-line"), output);
       await deployVia(daemon.client(), {
         name: "web",
         image: BASE_IMAGE,
         command: ["sh", "-c", "echo release-three-line; exec sleep 3600"],
       });
-      await seen;
+      assert.ok(await seen("release-three-line"), output);
       assert.ok(lines(output).some((l) => l.line === "release-three-line"));
     } finally {
       child.kill();

@@ -68,9 +68,20 @@ export class LogCollector {
     this.deps = deps;
   }
 
-  /** Picks up every container of ours, running or not: those that stopped while no daemon ran have lines to collect. */
+  /**
+   * Picks up every container of ours: running ones are followed; stopped ones (which may have
+   * written more before they stopped while no daemon ran) are read to their end one at a time, in
+   * the background, so a host with many of them does not ask the engine for all at once.
+   */
   async start(): Promise<void> {
-    for (const instance of await this.deps.runtime.listInstances()) void this.attach(instance);
+    const instances = await this.deps.runtime.listInstances();
+    for (const instance of instances) if (instance.state === "running") void this.attach(instance);
+    void (async () => {
+      for (const instance of instances) {
+        if (this.stopped) return;
+        if (instance.state !== "running") await this.syncOne(instance).catch(() => undefined);
+      }
+    })();
     this.timer = setInterval(() => void this.rescan(), RESCAN_MS);
     this.timer.unref();
   }
@@ -110,29 +121,36 @@ export class LogCollector {
   async sync(tenant: string, app: string): Promise<void> {
     const instances = await this.deps.runtime.listInstances({ tenant, app });
     await Promise.all(
-      instances.map(async (instance) => {
-        const follower = await this.followerOf(instance);
-        const newest = await this.newestKey(instance);
-        if (newest === undefined || newest <= follower.lastKey) return;
-        const deadline = Date.now() + SYNC_WAIT_MS;
-        while (follower.busy && follower.lastKey < newest && Date.now() < deadline) await sleep(25);
-        if (follower.busy) return;
-        follower.busy = true;
-        try {
-          const stream = await this.deps.runtime.logs(instance.containerId, instance.instanceId, {
-            follow: false,
-            sinceSeconds: sinceOf(follower.lastKey),
-          });
-          for await (const line of stream as AsyncIterable<LogLine>) {
-            if (!this.take(follower, line)) await this.deps.store.whenDrained(tenant, app);
-          }
-          this.flushDropped(follower);
-        } finally {
-          follower.busy = follower.stream !== undefined;
-        }
-      }),
+      instances.map((instance) =>
+        this.syncOne(instance).catch((error) =>
+          // Being removed, say: what it wrote is stored already, or went with it.
+          this.deps.logger.debug({ err: error, container: instance.containerId }, "could not collect an instance's newest lines"),
+        ),
+      ),
     );
     await this.deps.store.flush(tenant, app);
+  }
+
+  private async syncOne(instance: RuntimeInstance): Promise<void> {
+    const follower = await this.followerOf(instance);
+    const newest = await this.newestKey(instance);
+    if (newest === undefined || newest <= follower.lastKey) return;
+    const deadline = Date.now() + SYNC_WAIT_MS;
+    while (follower.busy && follower.lastKey < newest && Date.now() < deadline) await sleep(25);
+    if (follower.busy) return;
+    follower.busy = true;
+    try {
+      const stream = await this.deps.runtime.logs(instance.containerId, instance.instanceId, {
+        follow: false,
+        sinceSeconds: sinceOf(follower.lastKey),
+      });
+      for await (const line of stream as AsyncIterable<LogLine>) {
+        if (!this.take(follower, line)) await this.deps.store.whenDrained(follower.tenant, follower.app);
+      }
+      this.flushDropped(follower);
+    } finally {
+      follower.busy = follower.stream !== undefined;
+    }
   }
 
   /**
