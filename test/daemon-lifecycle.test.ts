@@ -10,6 +10,7 @@ import { curl, eventually } from "./harness/http.ts";
 import { steadyLoad } from "./harness/load.ts";
 import { json, mc } from "./harness/mc.ts";
 import { BASE_IMAGE, MCD_BIN } from "./harness/paths.ts";
+import { publishSharedImages } from "./harness/published-images.ts";
 import { deployVia } from "./harness/tenant.ts";
 
 interface StatusJson {
@@ -60,6 +61,9 @@ describe("the daemon as a service: settings persist, restarts and crashes keep e
     await writeFile(hostsFile, "127.0.0.1 localhost\n");
     const started = await mc(["daemon", "start", "--json"], { ...env, MC_HOSTS_FILE: hostsFile });
     assert.equal(started.code, 0, started.stderr);
+    // Started by `mc daemon start`, not the harness: the base image is published here (docs/images.md).
+    const admin = daemon.client();
+    await publishSharedImages(admin).finally(() => admin.close());
     await deployVia(daemon.client(), { name: "web", image: BASE_IMAGE, port: 8080, count: 2, command: whoAmICommand("v1") });
   });
   after(async () => {
