@@ -189,6 +189,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
       logger,
     }),
     refreshBytes: (tenant) => imageBytes.refresh(tenant),
+    expand: (reference) => expandReference(reference, config.registryPort),
     logger,
   });
   imageBytes.pulled = (tenant) => images.pulledBytes(tenant);

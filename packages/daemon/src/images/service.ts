@@ -21,6 +21,8 @@ export interface ImageServiceDeps {
   runtime: Runtime;
   access: ImageAccess;
   pulls: ImagePulls;
+  /** A short form of a reference made whole (the built-in registry's `registry/<tenant>/…`), as a deploy does. */
+  expand?: (reference: string) => string;
   /** Sizes the tenant's images again after a prune. */
   refreshBytes: (tenant: string) => Promise<unknown>;
   logger: Logger;
@@ -48,7 +50,8 @@ export class ImageService {
   }
 
   /** A pull's progress as NDJSON PullLines; the client going away cancels it (nothing is kept). */
-  pullStream(tenant: string, reference: string, policy: PullPolicy): LineOutbox {
+  pullStream(tenant: string, requested: string, policy: PullPolicy): LineOutbox {
+    const reference = this.deps.expand?.(requested) ?? requested;
     const out = new LineOutbox({ overflow: { drop: () => "" } });
     const write = (line: PullLine, last = false) => out.offer(JSON.stringify(line), last);
     const abort = new AbortController();
