@@ -127,6 +127,14 @@ describe("mc start-up paths", () => {
         assert.equal(flag.code, 2, flag.stderr);
       });
 
+      test("a plugin's command runs (autocomplete: ES modules importing the run-time stand-ins)", async () => {
+        const home = path.join(scratch, `home-${startup}`);
+        const result = await mcVia(["autocomplete", "bash"], { HOME: home });
+        assert.equal(result.code, 0, result.stderr);
+        assert.match(result.stdout, /mc autocomplete script bash/);
+        assert.match(await readFile(path.join(home, ".cache/minicloud/autocomplete/functions/bash/mc.bash"), "utf8"), /deploy/);
+      });
+
       test("DEBUG is read at run time", async () => {
         const quiet = await mcVia(["version"]);
         assert.doesNotMatch(quiet.stderr, /oclif:main/);

@@ -153,25 +153,33 @@ function runTimePlugin(): Plugin {
         if (args.pluginData === "real") return undefined;
         const real = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: "real" });
         if (real.errors.length > 0) return { errors: real.errors };
-        return { path: real.path, namespace: "mc-run-time", pluginData: args.path };
+        // The stand-in is CommonJS whichever entry (require or import) the real module resolved to.
+        return { path: `${real.path}.run-time.cjs`, namespace: "mc-run-time", pluginData: { name: args.path, real: real.path } };
       });
       b.onLoad({ filter: /.*/, namespace: "mc-run-time" }, (args) => {
-        const debug = args.pluginData === "debug";
+        const { name, real } = args.pluginData as { name: string; real: string };
+        const debug = name === "debug";
         return {
           contents: `const v8 = require("node:v8");
 let real;
 const load = () => {
-  if (v8.startupSnapshot.isBuildingSnapshot()) throw new Error(${JSON.stringify(`${args.path} was used while the snapshot was built`)});
-  return (real ??= require(${JSON.stringify(args.path)}));
+  if (v8.startupSnapshot.isBuildingSnapshot()) throw new Error(${JSON.stringify(`${real} was used while the snapshot was built`)});
+  return (real ??= require(${JSON.stringify(real)}));
 };
 ${debug ? QUIET_DEBUG : ""}
 module.exports = new Proxy(() => {}, {
-  get: (_, key) => (key === "__esModule" ? ${Boolean(requireReal(args.path).__esModule)} : Reflect.get(load(), key)),
+  get: (_, key) => (key === "__esModule" ? ${Boolean(requireReal(real).__esModule)} : Reflect.get(load(), key)),
   has: (_, key) => Reflect.has(load(), key),
+  // esbuild's interop copies the named exports an ES module imports from CommonJS by listing them.
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => {
+    const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+    return descriptor && { ...descriptor, configurable: true };
+  },
   apply: (_, self, args) => ${debug ? "(quiet() ? logger(args) : Reflect.apply(load(), self, args))" : "Reflect.apply(load(), self, args)"},
 });
 `,
-          resolveDir: path.dirname(args.path),
+          resolveDir: path.dirname(real),
           loader: "js",
         };
       });

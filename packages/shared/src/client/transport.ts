@@ -6,7 +6,8 @@ import { type ApiError, problemError } from "../errors.ts";
 export { CertificateMismatchError, ConnectionError };
 
 import { type Endpoint, normaliseFingerprint, type ParsedHost, parseHost } from "./endpoint.ts";
-import { Agent, buildConnector, type Dispatcher } from "./undici-core.ts";
+import { plainRequest } from "./plain-http.ts";
+import type { Dispatcher } from "./undici-core.ts";
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -25,12 +26,12 @@ export interface RequestOptions {
 export class Transport {
   readonly endpoint: Endpoint;
   private readonly parsed: ParsedHost;
-  private readonly dispatcher: Dispatcher;
+  /** undici, loaded on first use: a command that only sends JSON to the socket never loads it. */
+  private dispatcher: Promise<Dispatcher> | undefined;
 
   constructor(endpoint: Endpoint) {
     this.endpoint = endpoint;
     this.parsed = parseHost(endpoint.host);
-    this.dispatcher = createDispatcher(this.parsed, endpoint.fingerprint);
   }
 
   /**
@@ -39,8 +40,11 @@ export class Transport {
    * schemas, and loading zod would cost every read-only command ~70 ms of start-up.
    */
   async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const body = await this.send(method, path, options);
-    const text = await body.text();
+    const parsed = this.parsed;
+    const text =
+      parsed.kind === "unix" && !isStream(options.body)
+        ? await this.sendPlain(parsed.socketPath, method, path, options)
+        : await (await this.send(method, path, options)).text();
     return (text ? JSON.parse(text) : {}) as T;
   }
 
@@ -50,25 +54,47 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await (await this.dispatcher)?.close();
   }
 
-  private async send(method: string, path: string, options: RequestOptions) {
+  /** The path with its query, and the headers every request carries. */
+  private prepare(path: string, options: RequestOptions): { url: URL; headers: Record<string, string> } {
     const url = new URL(path, this.parsed.kind === "unix" ? "http://mcd" : this.parsed.origin);
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const headers: Record<string, string> = { accept: "application/json", ...options.headers };
     if (this.endpoint.apiKey) headers.authorization = `Bearer ${this.endpoint.apiKey}`;
+    return { url, headers };
+  }
+
+  /** A JSON request on the socket without undici (plain-http.ts): the answer's text, errors typed as send()'s. */
+  private async sendPlain(socketPath: string, method: string, path: string, options: RequestOptions): Promise<string> {
+    const { url, headers } = this.prepare(path, options);
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    if (payload !== undefined) headers["content-type"] ??= "application/json";
+    let response: { statusCode: number; body: string };
+    try {
+      response = await plainRequest(socketPath, method, `${url.pathname}${url.search}`, headers, payload);
+    } catch (error) {
+      throw this.connectionError(error);
+    }
+    if (response.statusCode >= 400) throw problemError(response.statusCode, response.body);
+    return response.body;
+  }
+
+  private async send(method: string, path: string, options: RequestOptions) {
+    const { url, headers } = this.prepare(path, options);
     let payload: string | Readable | undefined;
     if (options.body !== undefined) {
-      const isStream = typeof (options.body as Readable).pipe === "function";
-      payload = isStream ? (options.body as Readable) : JSON.stringify(options.body);
-      headers["content-type"] ??= isStream ? "application/octet-stream" : "application/json";
+      const stream = isStream(options.body);
+      payload = stream ? (options.body as Readable) : JSON.stringify(options.body);
+      headers["content-type"] ??= stream ? "application/octet-stream" : "application/json";
     }
+    this.dispatcher ??= import("./undici-core.ts").then((undici) => createDispatcher(undici, this.parsed, this.endpoint.fingerprint));
     let response: Dispatcher.ResponseData;
     try {
-      response = await this.dispatcher.request({
+      response = await (await this.dispatcher).request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: method as Dispatcher.HttpMethod,
@@ -87,7 +113,15 @@ export class Transport {
   }
 }
 
-function createDispatcher(parsed: ParsedHost, fingerprint: string | undefined): Dispatcher {
+function isStream(body: unknown): boolean {
+  return typeof (body as Readable | undefined)?.pipe === "function";
+}
+
+function createDispatcher(
+  { Agent, buildConnector }: typeof import("./undici-core.ts"),
+  parsed: ParsedHost,
+  fingerprint: string | undefined,
+): Dispatcher {
   if (parsed.kind === "unix") return new Agent({ connect: { socketPath: parsed.socketPath } });
   if (parsed.kind === "https" && fingerprint) {
     const expected = normaliseFingerprint(fingerprint);
