@@ -215,7 +215,7 @@ describe("hardening: slow log readers, large log reads and failed-auth floods st
     assert.ok(dropped.length > 0, "the lines the reader had no room for are counted in a visible line");
   });
 
-  test("non-follow reads of an app with ~60 MB of logs stream from the engine: memory stays bounded and reads are capped", async (t) => {
+  test("non-follow reads of an app with ~60 MB of logs stream from the log store: memory stays bounded and reads are capped", async (t) => {
     // Two instances × 150,000 lines of 200 characters: the engine keeps its 3 × 10 MB files of each.
     await deployVia(acme.client(), { name: "loud", image: BASE_IMAGE, command: writesLines(150_000), count: 2 });
     const client = acme.client();

@@ -54,6 +54,11 @@ test("reads merge instances in time order and narrow by tail per instance, since
       ["one-8", "two-9"],
     );
     assert.deepEqual(
+      (await read(store, { tail: 5 })).map((l) => l.line),
+      all.map((l) => l.line),
+      "a merge by instance gives the same order",
+    );
+    assert.deepEqual(
       (await read(store, { sinceMs: Date.parse(ts(7)) })).map((l) => l.line),
       ["two-7", "one-8", "two-9"],
     );

@@ -20,8 +20,10 @@ export interface LogQuery {
 /** Lines (as JSON) leave in batches of about this many bytes: one chunk per line would cost more than the line. */
 const BATCH_BYTES = 16 * 1024;
 /** Lines held to put lines that were written a little out of order back in time order. */
-const REORDER_BYTES = 4 * 1024 * 1024;
-const READ_CHUNK_BYTES = 1024 * 1024;
+const REORDER_BYTES = 2 * 1024 * 1024;
+const READ_CHUNK_BYTES = 256 * 1024;
+/** Up to this many instances, a read with a tail merges one reader per instance (each reads every segment). */
+const MAX_MERGED_INSTANCES = 16;
 
 /** The line that says an instance has older lines than a read without `tail`/`since`/`grep` returns. */
 export function olderLinesMarker(instance: string, shown: number): LogLine {
@@ -48,38 +50,18 @@ export function readStored(segments: Segment[], query: LogQuery): Readable {
 
 async function* ndjson(segments: Segment[], query: LogQuery, tail: number | undefined, capped: boolean): AsyncGenerator<string> {
   const keep = filterOf(query);
-  // A tail needs each instance's count first: a first pass counts, the second skips the older lines.
-  let skip: Map<string, number> | undefined;
+  let batch = "";
   const counts = new Map<string, number>();
   if (tail !== undefined) {
+    // A tail needs each instance's count first: a first pass counts, the second skips the older lines.
     for await (const text of storedLines(segments)) if (keep(text)) bump(counts, instanceOf(text));
-    skip = new Map([...counts].map(([instance, count]) => [instance, Math.max(0, count - tail)]));
   }
-  const window = new LineHeap();
-  let batch = "";
-  for await (const text of storedLines(segments)) {
-    if (!keep(text)) continue;
-    if (skip) {
-      const instance = instanceOf(text);
-      const left = skip.get(instance) ?? 0;
-      if (left > 0) {
-        skip.set(instance, left - 1);
-        continue;
-      }
-    }
-    const line = decodeLine(text);
-    if (!line) continue;
-    window.push(line);
-    while (window.bytes > REORDER_BYTES) {
-      batch += json(window.pop());
-      if (batch.length >= BATCH_BYTES) {
-        yield batch;
-        batch = "";
-      }
-    }
-  }
-  while (window.size > 0) {
-    batch += json(window.pop());
+  const lines =
+    tail !== undefined && counts.size <= MAX_MERGED_INSTANCES
+      ? merged(segments, keep, counts, tail)
+      : windowed(segments, keep, counts, tail);
+  for await (const line of lines) {
+    batch += json(line);
     if (batch.length >= BATCH_BYTES) {
       yield batch;
       batch = "";
@@ -91,10 +73,93 @@ async function* ndjson(segments: Segment[], query: LogQuery, tail: number | unde
   if (batch) yield batch;
 }
 
-function json(line: StoredLine | undefined): string {
-  return line
-    ? `${JSON.stringify({ ts: line.ts, instance: line.instance, stream: line.stream, line: line.line, release: line.release })}\n`
-    : "";
+/**
+ * An exact merge: each instance's stored lines are in time order (its collector takes them so),
+ * but instances' lines interleave by write, as far apart as one follower was behind another. One
+ * reader per instance (each skipping the lines before its tail), the earliest head goes next.
+ */
+async function* merged(
+  segments: Segment[],
+  keep: (text: string) => boolean,
+  counts: Map<string, number>,
+  tail: number,
+): AsyncGenerator<StoredLine> {
+  const sources = [...counts].map(([instance, count]) => {
+    const lines = instanceLines(segments, instance, keep, Math.max(0, count - tail));
+    return { lines, head: undefined as { key: string; line: StoredLine } | undefined };
+  });
+  const advance = async (source: (typeof sources)[number]) => {
+    const next = await source.lines.next();
+    source.head = next.done ? undefined : { key: timeKey(next.value.ts), line: next.value };
+  };
+  try {
+    await Promise.all(sources.map(advance));
+    while (true) {
+      let first: (typeof sources)[number] | undefined;
+      for (const source of sources) if (source.head && (!first?.head || source.head.key < first.head.key)) first = source;
+      if (!first?.head) return;
+      yield first.head.line;
+      await advance(first);
+    }
+  } finally {
+    for (const source of sources) await source.lines.return(undefined);
+  }
+}
+
+async function* instanceLines(
+  segments: Segment[],
+  instance: string,
+  keep: (text: string) => boolean,
+  skip: number,
+): AsyncGenerator<StoredLine> {
+  let left = skip;
+  for await (const text of storedLines(segments)) {
+    if (instanceOf(text) !== instance || !keep(text)) continue;
+    if (left > 0) {
+      left--;
+      continue;
+    }
+    const line = decodeLine(text);
+    if (line) yield line;
+  }
+}
+
+/**
+ * One pass, for searches and for apps with many instances: lines go out through a bounded window
+ * that puts lines written a little out of order back in time order.
+ */
+async function* windowed(
+  segments: Segment[],
+  keep: (text: string) => boolean,
+  counts: Map<string, number>,
+  tail: number | undefined,
+): AsyncGenerator<StoredLine> {
+  const skip = new Map([...counts].map(([instance, count]) => [instance, tail === undefined ? 0 : Math.max(0, count - tail)]));
+  const window = new LineHeap();
+  for await (const text of storedLines(segments)) {
+    if (!keep(text)) continue;
+    const instance = instanceOf(text);
+    const left = skip.get(instance) ?? 0;
+    if (left > 0) {
+      skip.set(instance, left - 1);
+      continue;
+    }
+    const line = decodeLine(text);
+    if (!line) continue;
+    window.push(line);
+    while (window.bytes > REORDER_BYTES) {
+      const next = window.pop();
+      if (next) yield next;
+    }
+  }
+  while (window.size > 0) {
+    const next = window.pop();
+    if (next) yield next;
+  }
+}
+
+function json(line: StoredLine): string {
+  return `${JSON.stringify({ ts: line.ts, instance: line.instance, stream: line.stream, line: line.line, release: line.release })}\n`;
 }
 
 function filterOf(query: LogQuery): (text: string) => boolean {
