@@ -78,8 +78,9 @@ function modulesPlugin({ files, ids }: Loadable): Plugin {
 }
 
 /**
- * oclif loads commands with `import(url)`, which a bundle cannot follow and a snapshot cannot run:
- * its three calls go through the bundle's loader instead (globalThis.__mcLoad, entry.ts). ESM files
+ * oclif loads commands with `import(url)` (or `require`), which a bundle cannot follow and a snapshot
+ * cannot run: its three loads go through the bundle's loader instead (globalThis.__mcLoad, entry.ts,
+ * which also loads CommonJS and ES files the bundle lacks). ESM files
  * that read `import.meta.url` get their real path back at run time, wherever the checkout is.
  */
 function rewritesPlugin(): Plugin {
@@ -88,9 +89,9 @@ function rewritesPlugin(): Plugin {
     setup(b) {
       b.onLoad({ filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]module-loader\.js$/ }, async (args) => {
         const source = await readFile(args.path, "utf8");
-        const call = "await import((0, node_url_1.pathToFileURL)(filePath).href)";
+        const call = "isESM ? await import((0, node_url_1.pathToFileURL)(filePath).href) : require(filePath)";
         const count = source.split(call).length - 1;
-        if (count !== 3) throw new Error(`@oclif/core's module-loader.js changed: ${count} import() calls where 3 were expected`);
+        if (count !== 3) throw new Error(`@oclif/core's module-loader.js changed: ${count} of its loads where 3 were expected`);
         return { contents: source.replaceAll(call, "await globalThis.__mcLoad(filePath)"), loader: "js" };
       });
       // A plugin's commands are sorted with localeCompare, whose first call loads ICU's collation data:
@@ -204,7 +205,7 @@ async function buildBundle(): Promise<void> {
     plugins: [modulesPlugin(modules), rewritesPlugin(), runTimePlugin()],
     // `node --build-snapshot` runs the bundle as a plain script, without CommonJS's `module`.
     banner: { js: 'var module = typeof module === "object" ? module : { exports: {} };' },
-    logLevel: "error",
+    logLevel: process.env.MC_FAST_LOG === "1" ? "warning" : "error",
   });
   await replace(bundle, (file) => writeFile(file, result.outputFiles[0]?.contents ?? ""));
   console.log(`fast path: bundle with ${modules.files.size} commands and hooks`);
