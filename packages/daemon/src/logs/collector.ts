@@ -15,7 +15,7 @@ const SYNC_WAIT_MS = 3000;
 /** A follower without a line for this long while its container has newer ones is opened again. */
 const STALL_MS = 5000;
 /** Each quiet follower is checked against the engine at most this often (one small engine read). */
-const STALL_CHECK_MS = 30_000;
+const STALL_CHECK_MS = 15_000;
 
 /** An RFC 3339 timestamp as the engine puts before each line. */
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/;

@@ -12,6 +12,8 @@ const FLUSH_MS = 200;
 const PENDING_MAX_BYTES = 1024 * 1024;
 /** After a crash, the newest bytes of an app's newest segment are read for lines newer than its cursors. */
 const CURSOR_SCAN_BYTES = 2 * PENDING_MAX_BYTES;
+/** The longest a collector waits for its app's queue to be written before it goes on. */
+const DRAIN_WAIT_MS = 1000;
 const SEGMENT = /^(\d{15})\.(\d{6})\.log$/;
 
 export interface LogStoreOptions {
@@ -58,6 +60,8 @@ export class LogStore extends EventEmitter<{ drained: [string] }> {
 
   private constructor(options: LogStoreOptions) {
     super();
+    // One waiter per paused collector of a busy app.
+    this.setMaxListeners(0);
     this.options = options;
     // Small enough that a tenant's cap holds many, so pruning one costs a small share of its history.
     this.segmentBytes = Math.max(64 * 1024, Math.min(8 * 1024 * 1024, Math.floor(options.bytesPerTenant / 16)));
@@ -107,15 +111,22 @@ export class LogStore extends EventEmitter<{ drained: [string] }> {
     return false;
   }
 
-  /** Resolves once the app's queue has been written. */
+  /** Resolves once the app's queue has been written (or after a second: a paused collector never waits for good). */
   whenDrained(tenant: string, app: string): Promise<void> {
     const key = appKey(tenant, app);
     return new Promise((resolve) => {
-      const listener = (drained: string) => {
-        if (drained !== key) return;
+      const done = () => {
+        clearTimeout(timer);
         this.off("drained", listener);
         resolve();
       };
+      const listener = (drained: string) => {
+        if (drained === key) done();
+      };
+      const timer = setTimeout(() => {
+        void this.flush(tenant, app).catch(() => undefined);
+        done();
+      }, DRAIN_WAIT_MS);
       this.on("drained", listener);
     });
   }
