@@ -232,8 +232,6 @@ function snapshot(file: string): void {
 }
 
 await mkdir(out, { recursive: true });
-await rm(stamp, { force: true });
-await rm(nodeLink, { force: true });
 try {
   await buildBundle();
 } catch (error) {
@@ -241,12 +239,22 @@ try {
   console.warn(`fast path: no bundle, mc starts from the plain build (${(error as Error).message})`);
   process.exit(0);
 }
+// An mc starting meanwhile keeps using the previous snapshot while it matches the link, so a
+// rebuild does not make it fall back; the link goes first when the node changed.
+const node = await realpath(process.execPath);
 try {
-  await replace(blob, snapshot);
-  await symlink(await realpath(process.execPath), nodeLink);
-  await writeFile(stamp, `${process.version}\n`);
+  const temporary = `${blob}.${process.pid}.tmp`;
+  try {
+    snapshot(temporary);
+    if ((await realpath(nodeLink).catch(() => undefined)) !== node) await rm(nodeLink, { force: true });
+    await rename(temporary, blob);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+  await replace(stamp, (file) => writeFile(file, `${process.version}\n`));
+  await replace(nodeLink, (file) => symlink(node, file));
   console.log(`fast path: snapshot for node ${process.version}`);
 } catch (error) {
-  await rm(blob, { force: true });
+  await Promise.all([blob, nodeLink, stamp].map((file) => rm(file, { force: true })));
   console.warn(`fast path: no snapshot, mc starts from the bundle (${(error as Error).message})`);
 }
