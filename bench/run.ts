@@ -3,7 +3,7 @@
  * benchmark next to a baseline measured in the same run, prints a table and writes
  * bench/results/latest.json. Not part of the test suite; cleans up after itself.
  * `BENCH_ONLY=storage` (a comma-separated list of groups: cli, deploy, api, ingress, dns, scale,
- * storage, state, metrics, images, logs) runs just those and writes bench/results/only-<groups>.json instead; dns asks for the
+ * storage, state, metrics, images, logs, dashboard) runs just those and writes bench/results/only-<groups>.json instead; dns asks for the
  * app ingress deploys, and scale counts on api's apps, so run those with them.
  */
 import { execFile } from "node:child_process";
@@ -17,6 +17,7 @@ import { docker } from "../test/harness/docker.ts";
 import { mc } from "../test/harness/mc.ts";
 import { MC_BIN, REPO_ROOT, SAMPLE_IMAGE } from "../test/harness/paths.ts";
 import { benchCli } from "./cli.ts";
+import { benchDashboard } from "./dashboard.ts";
 import { benchImages } from "./images.ts";
 import { benchLogs } from "./logs.ts";
 import { benchMetrics } from "./metrics.ts";
@@ -40,7 +41,7 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const GROUPS = ["cli", "deploy", "api", "ingress", "dns", "scale", "storage", "state", "metrics", "images", "logs"] as const;
+const GROUPS = ["cli", "deploy", "api", "ingress", "dns", "scale", "storage", "state", "metrics", "images", "logs", "dashboard"] as const;
 const only = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 const unknown = only.filter((group) => !(GROUPS as readonly string[]).includes(group));
 if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown group(s) ${unknown.join(", ")}; groups: ${GROUPS.join(", ")}`);
@@ -343,6 +344,8 @@ try {
   if (wanted("images")) await benchImages(daemon, record, waitFor200);
   // Its own daemon too: the log caps are start-up settings. BENCH_LOG_BYTES sizes the stored logs searched.
   if (wanted("logs")) await benchLogs(record);
+  // Its own daemon and a tenant of 200 apps, in headless Chromium.
+  if (wanted("dashboard")) await benchDashboard(record);
   print();
   const machine = {
     cpus: os.cpus().length,

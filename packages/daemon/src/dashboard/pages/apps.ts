@@ -44,11 +44,18 @@ function appRow(page: PageContext, app: App): Html {
 <th scope="row"><a href="/dashboard/apps/${encodeURIComponent(app.name)}${page.scope}">${app.name}</a></th>
 <td>${stateBadge(appState(app))}</td>
 <td>${running}/${app.count}</td>
-<td>${app.instances.length === 0 ? "—" : `${healthy}/${app.instances.length} healthy`}</td>
+<td>${health(app, healthy)}</td>
 <td>${restarts}</td>
 <td>v${app.release}</td>
 <td>${url ? html`<a href="${url}" rel="noreferrer">${url}</a>` : "—"}</td>
 </tr>`;
+}
+
+/** The listing comes from the daemon's cache, where health may not be known yet: then a dash, not "0 healthy". */
+function health(app: App, healthy: number): string {
+  const known = app.instances.filter((i) => i.health !== "unknown").length;
+  if (known === 0) return "—";
+  return `${healthy}/${app.instances.length} healthy`;
 }
 
 /** One word for an app: stopped on purpose, or how its instances are doing. */
