@@ -43,5 +43,10 @@ test("the CSRF token must match exactly", async () => {
   assert.ok(csrfMatches(session, session.csrf));
   assert.ok(!csrfMatches(session, undefined));
   assert.ok(!csrfMatches(session, `${session.csrf}x`));
-  assert.ok(!csrfMatches(session, session.csrf.replace(/^./, (c) => (c === "a" ? "b" : "a"))));
+  assert.ok(
+    !csrfMatches(
+      session,
+      session.csrf.replace(/^./, (c) => (c === "a" ? "b" : "a")),
+    ),
+  );
 });
