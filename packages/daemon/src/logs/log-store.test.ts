@@ -68,6 +68,16 @@ test("reads merge instances in time order and narrow by tail per instance, since
       (await read(store, { grep: compileGrep("^two-[37]$") })).map((l) => l.line),
       ["two-3", "two-7"],
     );
+    assert.ok(compileGrep("two-[37]$").chunk, "an unanchored pattern searches chunks first");
+    assert.deepEqual(
+      (await read(store, { grep: compileGrep("two-[37]$") })).map((l) => l.line),
+      ["two-3", "two-7"],
+    );
+    assert.equal(compileGrep("^two").chunk, undefined, "^ would see a stored line's start");
+    assert.deepEqual(
+      (await read(store, { grep: compileGrep("^one-0") })).map((l) => l.line),
+      ["one-0"],
+    );
     assert.equal(await store.cursor("t", "a", "two"), ts(9));
   });
 });

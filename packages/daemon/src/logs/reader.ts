@@ -54,7 +54,7 @@ async function* ndjson(segments: Segment[], query: LogQuery, tail: number | unde
   const counts = new Map<string, number>();
   if (tail !== undefined) {
     // A tail needs each instance's count first: a first pass counts, the second skips the older lines.
-    for await (const text of storedLines(segments)) if (keep(text)) bump(counts, instanceOf(text));
+    for await (const batch of storedLines(segments, keep.chunk)) for (const text of batch) if (keep(text)) bump(counts, instanceOf(text));
   }
   const lines =
     tail !== undefined && counts.size <= MAX_MERGED_INSTANCES
@@ -78,12 +78,7 @@ async function* ndjson(segments: Segment[], query: LogQuery, tail: number | unde
  * but instances' lines interleave by write, as far apart as one follower was behind another. One
  * reader per instance (each skipping the lines before its tail), the earliest head goes next.
  */
-async function* merged(
-  segments: Segment[],
-  keep: (text: string) => boolean,
-  counts: Map<string, number>,
-  tail: number,
-): AsyncGenerator<StoredLine> {
+async function* merged(segments: Segment[], keep: Keep, counts: Map<string, number>, tail: number): AsyncGenerator<StoredLine> {
   const sources = [...counts].map(([instance, count]) => {
     const lines = instanceLines(segments, instance, keep, Math.max(0, count - tail));
     return { lines, head: undefined as { key: string; line: StoredLine } | undefined };
@@ -106,21 +101,18 @@ async function* merged(
   }
 }
 
-async function* instanceLines(
-  segments: Segment[],
-  instance: string,
-  keep: (text: string) => boolean,
-  skip: number,
-): AsyncGenerator<StoredLine> {
+async function* instanceLines(segments: Segment[], instance: string, keep: Keep, skip: number): AsyncGenerator<StoredLine> {
   let left = skip;
-  for await (const text of storedLines(segments)) {
-    if (instanceOf(text) !== instance || !keep(text)) continue;
-    if (left > 0) {
-      left--;
-      continue;
+  for await (const batch of storedLines(segments, keep.chunk)) {
+    for (const text of batch) {
+      if (instanceOf(text) !== instance || !keep(text)) continue;
+      if (left > 0) {
+        left--;
+        continue;
+      }
+      const line = decodeLine(text);
+      if (line) yield line;
     }
-    const line = decodeLine(text);
-    if (line) yield line;
   }
 }
 
@@ -130,27 +122,31 @@ async function* instanceLines(
  */
 async function* windowed(
   segments: Segment[],
-  keep: (text: string) => boolean,
+  keep: Keep,
   counts: Map<string, number>,
   tail: number | undefined,
 ): AsyncGenerator<StoredLine> {
   const skip = new Map([...counts].map(([instance, count]) => [instance, tail === undefined ? 0 : Math.max(0, count - tail)]));
   const window = new LineHeap();
-  for await (const text of storedLines(segments)) {
-    if (!keep(text)) continue;
-    const instance = instanceOf(text);
-    const left = skip.get(instance) ?? 0;
-    if (left > 0) {
-      skip.set(instance, left - 1);
-      continue;
+  for await (const batch of storedLines(segments, keep.chunk)) {
+    const out: StoredLine[] = [];
+    for (const text of batch) {
+      if (!keep(text)) continue;
+      const instance = instanceOf(text);
+      const left = skip.get(instance) ?? 0;
+      if (left > 0) {
+        skip.set(instance, left - 1);
+        continue;
+      }
+      const line = decodeLine(text);
+      if (!line) continue;
+      window.push(line);
+      while (window.bytes > REORDER_BYTES) {
+        const next = window.pop();
+        if (next) out.push(next);
+      }
     }
-    const line = decodeLine(text);
-    if (!line) continue;
-    window.push(line);
-    while (window.bytes > REORDER_BYTES) {
-      const next = window.pop();
-      if (next) yield next;
-    }
+    yield* out;
   }
   while (window.size > 0) {
     const next = window.pop();
@@ -162,10 +158,13 @@ function json(line: StoredLine): string {
   return `${JSON.stringify({ ts: line.ts, instance: line.instance, stream: line.stream, line: line.line, release: line.release })}\n`;
 }
 
-function filterOf(query: LogQuery): (text: string) => boolean {
+/** Whether a stored line is kept; `chunk`, when set, says whether any line of a chunk of them may be. */
+type Keep = ((text: string) => boolean) & { chunk?: ((text: string) => boolean) | undefined };
+
+function filterOf(query: LogQuery): Keep {
   const sinceKey = query.sinceMs === undefined ? undefined : timeKey(new Date(query.sinceMs).toISOString());
   const release = query.release === undefined ? undefined : String(query.release);
-  return (text) => {
+  const keep: Keep = (text) => {
     if (query.instance !== undefined && instanceOf(text) !== query.instance) return false;
     if (sinceKey !== undefined && timeKey(text.slice(0, text.indexOf("\t"))) < sinceKey) return false;
     const start = textStart(text);
@@ -173,19 +172,32 @@ function filterOf(query: LogQuery): (text: string) => boolean {
     if (release !== undefined && text.slice(text.lastIndexOf("\t", start - 2) + 1, start - 1) !== release) return false;
     return query.grep ? query.grep(text.slice(start)) : true;
   };
+  keep.chunk = query.grep?.chunk;
+  return keep;
 }
 
-/** Every stored line of the segments (without its newline), up to each segment's size when the read began. */
-async function* storedLines(segments: Segment[]): AsyncGenerator<string> {
+/**
+ * The stored lines of the segments (without their newlines) a chunk at a time, up to each
+ * segment's size when the read began. A chunk in which `chunkTest` finds nothing is skipped whole:
+ * a search runs the pattern over the chunk once instead of once per line.
+ */
+async function* storedLines(segments: Segment[], chunkTest?: (text: string) => boolean): AsyncGenerator<string[]> {
   for (const segment of segments) {
     if (segment.bytes === 0) continue;
     const stream = createReadStream(segment.file, { encoding: "utf8", highWaterMark: READ_CHUNK_BYTES, end: segment.bytes - 1 });
     let rest = "";
     try {
       for await (const chunk of stream as AsyncIterable<string>) {
-        const lines = (rest + chunk).split("\n");
-        rest = lines.pop() ?? "";
-        yield* lines;
+        const text = rest + chunk;
+        const end = text.lastIndexOf("\n");
+        if (end < 0) {
+          rest = text;
+          continue;
+        }
+        rest = text.slice(end + 1);
+        const complete = text.slice(0, end);
+        if (chunkTest && !chunkTest(complete)) continue;
+        yield complete.split("\n");
       }
     } catch (error) {
       // Pruned while it was read (the tenant's cap): its lines are gone.
@@ -193,7 +205,7 @@ async function* storedLines(segments: Segment[]): AsyncGenerator<string> {
     } finally {
       stream.destroy();
     }
-    if (rest) yield rest;
+    if (rest) yield [rest];
   }
 }
 
