@@ -51,6 +51,13 @@ test("a request with a JSON body reaches the server whole; the answer by content
   assert.equal(echo.headers["content-length"], String(Buffer.byteLength(body)));
 });
 
+test("a POST without a body says so (content-length: 0, as undici sends it); a GET sends none", async () => {
+  const post = JSON.parse((await plainRequest(socket, "POST", "/v1/apps/web/restart", {})).body);
+  assert.equal(post.headers["content-length"], "0");
+  const get = JSON.parse((await plainRequest(socket, "GET", "/v1/apps", {})).body);
+  assert.equal(get.headers["content-length"], undefined);
+});
+
 test("a chunked answer is put back together (multi-byte characters across chunks)", async () => {
   const response = await plainRequest(socket, "GET", "/chunked", {});
   assert.deepEqual(JSON.parse(response.body), { a: "é€" });

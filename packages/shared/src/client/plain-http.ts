@@ -20,10 +20,9 @@ export function plainRequest(
   body?: string,
 ): Promise<PlainResponse> {
   const lines = [`${method} ${path} HTTP/1.1`, "host: mcd", "connection: close"];
-  for (const [name, value] of Object.entries({
-    ...headers,
-    ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }),
-  })) {
+  // As undici does: a length for every body, and 0 for a POST, PUT or PATCH without one.
+  const length = body !== undefined ? Buffer.byteLength(body) : /^(POST|PUT|PATCH)$/.test(method) ? 0 : undefined;
+  for (const [name, value] of Object.entries({ ...headers, ...(length === undefined ? {} : { "content-length": String(length) }) })) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) return Promise.reject(new Error(`invalid header ${JSON.stringify(name)}`));
     lines.push(`${name}: ${value}`);
   }
