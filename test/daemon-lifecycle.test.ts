@@ -32,7 +32,7 @@ async function supervisedOf(dataDir: string): Promise<string[]> {
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry) || !(await alive(Number(entry)))) continue;
     const argv = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
-    if (/(caddy|coredns)$/.test(argv[0] ?? "") && argv.some((arg) => arg.startsWith(`${dataDir}/`))) found.push(`${argv[0]} ${entry}`);
+    if (/(caddy|coredns|docker-registry)$/.test(argv[0] ?? "") && argv.some((arg) => arg.startsWith(`${dataDir}/`))) found.push(`${argv[0]} ${entry}`);
   }
   return found;
 }
@@ -229,14 +229,14 @@ describe("the daemon as a service: settings persist, restarts and crashes keep e
     }
   });
 
-  test("mc daemon stop --all stops mcd, Caddy and CoreDNS: nothing of this data dir runs", async () => {
+  test("mc daemon stop --all stops mcd, Caddy, CoreDNS and the registry: nothing of this data dir runs", async () => {
     assert.equal((await mc(["daemon", "start"], env)).code, 0);
-    assert.equal((await supervisedOf(daemon.dir)).length, 2);
+    assert.equal((await supervisedOf(daemon.dir)).length, 3);
     const stopped = await mc(["daemon", "stop", "--all", "--json"], env);
     assert.equal(stopped.code, 0, stopped.stderr);
     const body = json<{ stopped: boolean; components: { name: string }[] }>(stopped.stdout);
     assert.equal(body.stopped, true);
-    assert.deepEqual(body.components.map((c) => c.name).sort(), ["caddy", "coredns"]);
+    assert.deepEqual(body.components.map((c) => c.name).sort(), ["caddy", "coredns", "registry"]);
     assert.deepEqual(await supervisedOf(daemon.dir), []);
     assert.equal((await curl(daemon.url("web"))).status, 0, "the URL is down, as asked");
   });

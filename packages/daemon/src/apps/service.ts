@@ -58,7 +58,7 @@ export interface AppServiceDeps {
   /** Why an instance last stopped on its own (an OOM kill, an exit code). */
   lastExitOf?: (instanceId: string) => { at: string; reason: string; outOfMemory: boolean } | undefined;
   /** The instance's latest CPU/memory sample (metrics/); undefined until it has one. Never an engine call. */
-  latestStatsOf?: (containerId: string) => InstanceStats | undefined;
+  latestStatsOf?: (containerId: string) => Promise<InstanceStats | undefined>;
   /** Writes out an image's short form (`registry/<tenant>/<name>:tag`, the built-in registry) as the engine names it. */
   expandImage?: (reference: string) => string;
   /** Whether the daemon has given up restarting an instance for now (crash loop). */
@@ -428,7 +428,7 @@ export class AppService {
         const running = runtime?.state === "running";
         let healthy: boolean | undefined;
         // The sampler's latest figures: the engine's one-shot stats took ~1.5 s per instance.
-        const stats = options.detailed && running ? this.deps.latestStatsOf?.(instance.containerId) : undefined;
+        const stats = options.detailed && running ? await this.deps.latestStatsOf?.(instance.containerId) : undefined;
         if ((options.detailed || options.health) && running) {
           healthy =
             runtime.ip === null || record.spec.port === undefined

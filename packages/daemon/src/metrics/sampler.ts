@@ -93,6 +93,22 @@ export class Sampler {
     return [...this.trafficTotals.values()].filter((t) => tenant === undefined || t.tenant === tenant);
   }
 
+  /** Samples one running instance now (one that started since the last pass); it joins the latest samples. */
+  async sampleOne(containerId: string): Promise<InstanceSample | undefined> {
+    for (const record of this.deps.apps()) {
+      const instance = record.instances.find((i) => i.containerId === containerId);
+      if (!instance) continue;
+      const observed = await this.deps.observe(containerId).catch(() => undefined);
+      if (observed?.state !== "running") return undefined;
+      const counters = await this.deps.counters.read(containerId, observed.pid ?? null);
+      if (!counters) return undefined;
+      const sample = this.toSample(record, instance.id, containerId, instance.restarts, counters, observed, Date.now());
+      this.latestByContainer.set(containerId, sample);
+      return sample;
+    }
+    return undefined;
+  }
+
   /** One pass; a pass still running when the next is due is not doubled. */
   pass(): Promise<void> {
     this.running ??= this.sampleAll()

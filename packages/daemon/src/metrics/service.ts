@@ -38,9 +38,12 @@ export class MetricsService {
     return exposition(this.sampler.samples(tenant), this.sampler.traffic(tenant));
   }
 
-  /** The instance's latest sample as `mc status` shows it; undefined until it has one. */
-  latestStats(containerId: string): InstanceStats | undefined {
-    const sample = this.sampler.latest(containerId);
+  /**
+   * The instance's latest sample as `mc status` shows it. An instance started since the last pass
+   * is read at once (its cgroup files, no engine call), so a status right after a deploy has figures.
+   */
+  async latestStats(containerId: string): Promise<InstanceStats | undefined> {
+    const sample = this.sampler.latest(containerId) ?? (await this.sampler.sampleOne(containerId));
     return sample && { cpuPercent: sample.cpuPercent, memoryBytes: sample.counters.memoryWorkingSetBytes };
   }
 }
