@@ -141,6 +141,7 @@ describe("dashboard", { timeout: 600_000 }, () => {
       assert.equal(new URL(page.url()).pathname, "/dashboard/admin");
       assert.match((await page.textContent("#components")) ?? "", /caddy|ingress/i);
       assert.match((await page.textContent("#tenants")) ?? "", /acme/);
+      assert.match((await page.textContent("#host")) ?? "", /CPU load[\s\S]*Memory in use[\s\S]*Disk/);
       await page.goto(`${base}/dashboard/admin?tenant=acme&action=rollback`);
       const audit = await page.textContent("#audit");
       assert.match(audit ?? "", /POST \/v1\/apps\/web\/rollback/);
@@ -249,10 +250,20 @@ describe("dashboard", { timeout: 600_000 }, () => {
     }
   });
   test("actions from the page: stop, start, scale, and destroy once the name is typed", async () => {
+    await ok(["volumes", "create", "tmpdata", "-s", "64m"], acme.env);
+    await deployVia(acme.client(), {
+      name: "keeper",
+      image: BASE_IMAGE,
+      command: IDLE_COMMAND,
+      volumes: [{ name: "tmpdata", path: "/data" }],
+    });
     await deployVia(acme.client(), { name: "tmp", image: BASE_IMAGE, command: IDLE_COMMAND });
     const { context, page } = await signIn(chromium.browser, base, acme.key);
     const status = async () => json<{ desired: string; count: number }>(await ok(["status", "tmp", "--json"], acme.env));
     try {
+      // An app's volume with its size and snapshots.
+      await page.goto(`${base}/dashboard/apps/keeper`);
+      assert.match((await page.textContent("#config")) ?? "", /tmpdata at \/data — .* of 64m, 0 snapshots/);
       await page.goto(`${base}/dashboard/apps/tmp`);
       await page.waitForSelector("body[data-live=connected]");
       await page.click("button:text-is('Stop')");

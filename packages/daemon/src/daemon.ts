@@ -358,7 +358,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     settings: { settings: config.settings, files: config.files },
     metrics: metrics.service,
     daemonMetrics: metrics.daemon,
-    dashboardSessions,
+    dashboard: { sessions: dashboardSessions, dataDir: config.dataDir },
     registry: {
       registry,
       store,

@@ -78,8 +78,8 @@ export interface ApiDeps {
   daemonMetrics: DaemonMetrics;
   /** The built-in registry: its token and notification routes, and its status in /healthz. */
   registry: RegistryRouteDeps;
-  /** The web dashboard's sessions: /dashboard is served when given (dashboard/). */
-  dashboardSessions?: Sessions;
+  /** The web dashboard's sessions and the data dir (its disk use): /dashboard is served when given (dashboard/). */
+  dashboard?: { sessions: Sessions; dataDir: string };
   logger: Logger;
 }
 
@@ -114,10 +114,10 @@ export function createApi(deps: ApiDeps) {
   // Before the API's Bearer auth: the registry's calls authenticate their own way.
   api.route("/", registryRoutes(deps.registry));
   // Before the API's Bearer auth: the dashboard's pages authenticate by session cookie, then call the API.
-  if (deps.dashboardSessions) {
+  if (deps.dashboard) {
     const { store, auditLog, authFailures, logger } = deps;
     const dispatch = (request: Request, env: ApiEnv["Bindings"]) => api.fetch(request, env);
-    api.route("/", dashboardRoutes({ store, sessions: deps.dashboardSessions, auditLog, authFailures, dispatch, logger }));
+    api.route("/", dashboardRoutes({ ...deps.dashboard, store, auditLog, authFailures, dispatch, logger }));
   }
   api.use("/v1/*", audit(deps.auditLog, deps.authFailures));
   api.use("/v1/*", auth(deps.store, deps.authFailures));

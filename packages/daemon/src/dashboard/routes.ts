@@ -9,6 +9,7 @@ import {
   type Quota,
   type Release,
   type Tenant,
+  type Volume,
 } from "@minicloud/shared";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -24,7 +25,7 @@ import { presentedKeyId } from "../keys/api-keys.ts";
 import type { Store } from "../store/store.ts";
 import { DEFAULT_TENANT } from "../tenants/service.ts";
 import { callApi, type Dispatch, readJson, readLines } from "./api-call.ts";
-import { type AuditFilter, adminPage, matchesAudit } from "./pages/admin.ts";
+import { type AuditFilter, adminPage, hostCapacity, matchesAudit } from "./pages/admin.ts";
 import { type AppPageData, appPage, type LogLine } from "./pages/app.ts";
 import { appsPage } from "./pages/apps.ts";
 import { type Html, layout, type PageContext } from "./pages/layout.ts";
@@ -40,6 +41,8 @@ export interface DashboardDeps {
   authFailures?: AuthFailures | undefined;
   /** The API's fetch, bound late (the dashboard is part of the API it calls). */
   dispatch: Dispatch;
+  /** Where the host's disk use is measured (the data dir's file system). */
+  dataDir: string;
   logger: Logger;
 }
 
@@ -197,10 +200,13 @@ export function dashboardRoutes(deps: DashboardDeps) {
     const grep = c.req.query("grep") ?? "";
     const app = await readJson<App>(deps.dispatch, c.env, principal, `/v1/apps/${name}${page.scope}`);
     const logQuery = `tail=${LOG_TAIL}${grep ? `&grep=${encodeURIComponent(grep)}` : ""}${and}`;
-    const [releases, events, metrics, logs] = await Promise.all([
+    const [releases, events, metrics, volumes, logs] = await Promise.all([
       readJson<{ releases: Release[] }>(deps.dispatch, c.env, principal, `/v1/apps/${name}/releases${page.scope}`),
       readJson<{ events: PlatformEvent[] }>(deps.dispatch, c.env, principal, `/v1/events?app=${name}&limit=30${and}`),
       readJson<AppMetrics>(deps.dispatch, c.env, principal, `/v1/apps/${name}/metrics?since=${range}${and}`).catch(() => undefined),
+      app.volumes.length === 0
+        ? { volumes: [] }
+        : readJson<{ volumes: Volume[] }>(deps.dispatch, c.env, principal, `/v1/volumes${page.scope}`).catch(() => ({ volumes: [] })),
       readLines<LogLine>(deps.dispatch, c.env, principal, `/v1/apps/${name}/logs?${logQuery}`).then(
         (lines) => ({ lines: lines.slice(-LOG_TAIL), error: undefined }),
         (error: unknown) => ({ lines: [], error: toApiError(error).message }),
@@ -211,6 +217,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
       releases: releases.releases,
       events: events.events,
       metrics,
+      volumes: volumes.volumes,
       range,
       grep,
       logs: logs.lines,
@@ -236,9 +243,9 @@ export function dashboardRoutes(deps: DashboardDeps) {
     ]);
     const components = Object.values(health.components);
     const entries = audit.filter((entry) => matchesAudit(entry, filter)).slice(-200);
-    return c.html(
-      adminPage({ ...page, scope: "" }, { tenants: tenants.tenants, components, engine: health.engine, audit: entries, filter }),
-    );
+    const host = await hostCapacity(deps.dataDir, tenants.tenants);
+    const data = { tenants: tenants.tenants, components, engine: health.engine, audit: entries, filter, host };
+    return c.html(adminPage({ ...page, scope: "" }, data));
   });
 
   // Pages answer errors as a page (a tenant opening the admin view or another tenant's app: 403/404).

@@ -1,3 +1,5 @@
+import { statfs } from "node:fs/promises";
+import os from "node:os";
 import type { AuditEntry, Component, Tenant } from "@minicloud/shared";
 import { html } from "hono/html";
 import { bytes, stateBadge, usageBar, when } from "./format.ts";
@@ -17,6 +19,36 @@ export interface AdminPageData {
   engine: string;
   audit: AuditEntry[];
   filter: AuditFilter;
+  host: HostCapacity;
+}
+
+/** The host's capacity and use: what the machine has, against what tenants reserve and what is busy. */
+export interface HostCapacity {
+  cpus: number;
+  load1: number;
+  reservedCpus: number;
+  memory: number;
+  memoryUsed: number;
+  reservedMemory: number;
+  disk: number;
+  diskUsed: number;
+  instances: number;
+}
+
+export async function hostCapacity(dataDir: string, tenants: Tenant[]): Promise<HostCapacity> {
+  const disk = await statfs(dataDir).catch(() => undefined);
+  const sum = (pick: (t: Tenant) => number) => tenants.reduce((total, t) => total + pick(t), 0);
+  return {
+    cpus: os.availableParallelism(),
+    load1: os.loadavg()[0] ?? 0,
+    reservedCpus: sum((t) => t.usage.cpus),
+    memory: os.totalmem(),
+    memoryUsed: os.totalmem() - os.freemem(),
+    reservedMemory: sum((t) => t.usage.memory),
+    disk: disk ? disk.blocks * disk.bsize : 0,
+    diskUsed: disk ? (disk.blocks - disk.bfree) * disk.bsize : 0,
+    instances: sum((t) => t.usage.instances),
+  };
 }
 
 /** The admin view: tenants against their quotas, the supervised components, the audit log. */
@@ -33,6 +65,17 @@ export function adminPage(page: PageContext, data: AdminPageData): Html {
 <tr><th scope="row">Docker engine</th><td>${stateBadge(data.engine === "up" ? "running" : "stopped")}</td><td>—</td><td>—</td></tr>
 ${data.components.map((c) => html`<tr><th scope="row">${c.name}</th><td>${stateBadge(c.state)}</td><td>${c.restarts}</td><td>${c.lastExit ? when(c.lastExit.at) : "—"}</td></tr>`)}
 </tbody></table></div>
+</section>
+<section id="host" data-live aria-labelledby="host-h">
+<h2 id="host-h">Host</h2>
+<div class="usage-grid">
+${usageBar("CPU load", data.host.load1, data.host.cpus, (n) => n.toFixed(2))}
+${usageBar("CPUs reserved", data.host.reservedCpus, data.host.cpus)}
+${usageBar("Memory in use", data.host.memoryUsed, data.host.memory, bytes)}
+${usageBar("Memory reserved", data.host.reservedMemory, data.host.memory, bytes)}
+${usageBar("Disk (data dir)", data.host.diskUsed, data.host.disk, bytes)}
+</div>
+<p class="muted">${data.host.instances} instances across ${data.tenants.length} tenants.</p>
 </section>
 <section id="tenants" data-live aria-labelledby="ten-h">
 <h2 id="ten-h">Tenants</h2>

@@ -1,4 +1,4 @@
-import type { App, AppMetrics, PlatformEvent, Release } from "@minicloud/shared";
+import type { App, AppMetrics, PlatformEvent, Release, Volume } from "@minicloud/shared";
 import { html } from "hono/html";
 import { appState } from "./apps.ts";
 import { lineChart } from "./chart.ts";
@@ -17,6 +17,8 @@ export interface AppPageData {
   releases: Release[];
   events: PlatformEvent[];
   metrics: AppMetrics | undefined;
+  /** The tenant's volumes this app mounts (usage and snapshots). */
+  volumes: Volume[];
   /** The chart range (1h or 1d) and the log search. */
   range: string;
   grep: string;
@@ -88,7 +90,7 @@ ${data.events.length === 0 ? html`<p class="muted">No events.</p>` : html`<ol cl
 <section id="config" data-live aria-labelledby="cfg-h">
 <h2 id="cfg-h">Volumes, secrets and env</h2>
 <h3>Volumes</h3>
-${app.volumes.length === 0 ? html`<p class="muted">None.</p>` : html`<ul>${app.volumes.map((v) => html`<li><code>${v.name}</code> at <code>${v.path}</code></li>`)}</ul>`}
+${app.volumes.length === 0 ? html`<p class="muted">None.</p>` : volumeList(app, data.volumes)}
 <h3>Secrets <span class="muted">(names only)</span></h3>
 ${app.secretKeys.length === 0 ? html`<p class="muted">None.</p>` : html`<ul class="names">${app.secretKeys.map((k) => html`<li><code>${k}</code></li>`)}</ul>`}
 <h3>Environment <span class="muted">(names)</span></h3>
@@ -96,6 +98,16 @@ ${app.envKeys.length === 0 ? html`<p class="muted">None.</p>` : html`<ul class="
 </section>`,
     page,
   );
+}
+
+function volumeList(app: App, volumes: Volume[]): Html {
+  return html`<ul>${app.volumes.map((mount) => {
+    const volume = volumes.find((v) => v.name === mount.name);
+    const usage = volume
+      ? html` — ${volume.used === null ? "usage not known" : bytes(volume.used)} of ${bytes(volume.size)}, ${volume.snapshots} snapshot${volume.snapshots === 1 ? "" : "s"}${volume.lastSnapshotAt ? html` (last ${when(volume.lastSnapshotAt)})` : ""}`
+      : "";
+    return html`<li><code>${mount.name}</code> at <code>${mount.path}</code>${usage}</li>`;
+  })}</ul>`;
 }
 
 function instanceTable(app: App): Html {
