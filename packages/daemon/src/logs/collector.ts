@@ -16,6 +16,8 @@ const SYNC_WAIT_MS = 3000;
 const STALL_MS = 5000;
 /** Each quiet follower is checked against the engine at most this often (one small engine read). */
 const STALL_CHECK_MS = 15_000;
+/** Lines delivered again in a row after which a follower asks the engine again from its last line. */
+const MAX_REPEATED = 20_000;
 
 /** An RFC 3339 timestamp as the engine puts before each line. */
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/;
@@ -45,6 +47,8 @@ interface Follower {
   /** When its stream last delivered a line (or opened), and when it was last checked for a stall. */
   lastDataAt: number;
   checkedAt: number;
+  /** Lines in a row the stream delivered again (older than the last taken). */
+  repeated: number;
   /** Bytes taken in the second `second` (the first 19 characters of the time key), and lines dropped. */
   second: string;
   bytes: number;
@@ -206,6 +210,7 @@ export class LogCollector {
         busy: false,
         lastDataAt: 0,
         checkedAt: 0,
+        repeated: 0,
         second: "",
         bytes: 0,
         dropped: 0,
@@ -238,7 +243,16 @@ export class LogCollector {
     const opened = Date.now();
     stream.on("data", (line: LogLine) => {
       follower.lastDataAt = Date.now();
-      if (this.take(follower, line)) return;
+      const taken = this.take(follower, line);
+      if (follower.repeated > MAX_REPEATED) {
+        // The engine re-reads its rotated files from their start when a follower falls behind:
+        // asking again from the last line taken is faster than skipping them.
+        follower.repeated = 0;
+        stream.destroy();
+        setTimeout(() => void this.attach(instance), 100).unref();
+        return;
+      }
+      if (taken) return;
       stream.pause();
       void this.deps.store.whenDrained(follower.tenant, follower.app).then(() => stream.resume());
     });
@@ -260,7 +274,11 @@ export class LogCollector {
   private take(follower: Follower, line: LogLine): boolean {
     if (!TIMESTAMP.test(line.ts)) return this.engineMessage(follower, line);
     const key = timeKey(line.ts);
-    if (key <= follower.lastKey) return true;
+    if (key <= follower.lastKey) {
+      follower.repeated++;
+      return true;
+    }
+    follower.repeated = 0;
     follower.lastKey = key;
     const second = key.slice(0, 19);
     if (second !== follower.second) {
