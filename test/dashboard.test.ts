@@ -249,6 +249,30 @@ describe("dashboard", { timeout: 600_000 }, () => {
       await second.context.close();
     }
   });
+  test("the log tail follows the app: new lines appear without an event or a reload", async () => {
+    const ticking = ["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick-$i; sleep 1; done"];
+    await deployVia(acme.client(), { name: "ticker", image: BASE_IMAGE, command: ticking });
+    const { context, page } = await signIn(chromium.browser, base, acme.key);
+    try {
+      await page.goto(`${base}/dashboard/apps/ticker`);
+      await mark(page);
+      const highest = async () =>
+        Math.max(0, ...[...((await page.textContent("#logs")) ?? "").matchAll(/tick-(\d+)/g)].map((m) => Number(m[1])));
+      const first = await highest();
+      await page.waitForFunction((seen) => {
+        const text =
+          (globalThis as unknown as { document: { getElementById(id: string): { textContent: string } | null } }).document.getElementById(
+            "logs",
+          )?.textContent ?? "";
+        return [...text.matchAll(/tick-(\d+)/g)].some((m) => Number(m[1]) >= seen + 2);
+      }, first);
+      assert.ok(await notReloaded(page));
+      await ok(["destroy", "ticker", "--yes"], acme.env);
+    } finally {
+      await context.close();
+    }
+  });
+
   test("actions from the page: stop, start, scale, and destroy once the name is typed", async () => {
     await ok(["volumes", "create", "tmpdata", "-s", "64m"], acme.env);
     await deployVia(acme.client(), {

@@ -130,6 +130,57 @@ function soon() {
   timer = setTimeout(refresh, 100);
 }
 
+// The log tail follows the app: new lines are appended as text (never parsed as HTML).
+const MAX_LOG_LINES = 500;
+function appendLog(entry) {
+  const holder = document.getElementById("logs");
+  if (!holder) return;
+  let pre = holder.querySelector("pre.logs");
+  if (!pre) {
+    holder.textContent = "";
+    pre = document.createElement("pre");
+    pre.className = "logs";
+    pre.tabIndex = 0;
+    holder.append(pre);
+  }
+  const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+  const line = document.createElement("span");
+  line.className = "log-line";
+  const meta = document.createElement("span");
+  meta.className = "muted";
+  meta.textContent = `${String(entry.ts ?? "").slice(11, 19)} ${entry.instance ?? ""}`;
+  line.append(meta, ` ${entry.line ?? ""}\n`);
+  pre.append(line);
+  while (pre.childElementCount > MAX_LOG_LINES) pre.firstElementChild?.remove();
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
+async function followLogs(path) {
+  for (;;) {
+    try {
+      const response = await fetch(`/dashboard/api${path}`, { credentials: "same-origin" });
+      if (response.status === 401) return;
+      if (response.ok && response.body) {
+        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          const lines = buffer.split("\n");
+          buffer = lines.pop() ?? "";
+          for (const text of lines) if (text.trim()) appendLog(JSON.parse(text));
+        }
+      }
+    } catch {
+      // mcd went away: the banner says so; try again shortly.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+const followPath = document.getElementById("logs")?.dataset.follow;
+if (followPath) void followLogs(followPath);
+
 let delay = 500;
 let wasAway = false;
 function connect() {

@@ -77,7 +77,7 @@ ${charts(data.metrics)}
   <input id="grep" name="grep" value="${data.grep}" placeholder="RE2 expression">
   <button type="submit">Search</button>
 </form>
-<div id="logs" data-live>${logView(data)}</div>
+<div id="logs" data-live data-follow="${`/v1/apps/${encodeURIComponent(app.name)}/logs?follow=true&tail=0${data.grep ? `&grep=${encodeURIComponent(data.grep)}` : ""}${page.scope ? `&${page.scope.slice(1)}` : ""}`}">${logView(data)}</div>
 </section>
 <section id="releases" data-live aria-labelledby="rel-h">
 <h2 id="rel-h">Releases</h2>
