@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
+import { Agent, request } from "undici";
 import WebSocket from "ws";
 import { IDLE_COMMAND } from "./harness/apps.ts";
 import { launchBrowser, signIn, type TestBrowser } from "./harness/browser.ts";
@@ -336,6 +337,32 @@ describe("dashboard", { timeout: 600_000 }, () => {
       assert.equal(new URL(page.url()).pathname, "/dashboard");
     } finally {
       await context.close();
+    }
+  });
+});
+
+describe("dashboard over TLS", { timeout: 180_000 }, () => {
+  test("beyond loopback the session cookie is Secure", async () => {
+    const daemon = await TestDaemon.create({ listenHost: "0.0.0.0" });
+    const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+    try {
+      await daemon.start();
+      assert.match(daemon.tcpUrl, /^https:/);
+      const response = await request(`${daemon.tcpUrl}/dashboard/login`, {
+        method: "POST",
+        dispatcher: insecure,
+        headers: { origin: daemon.tcpUrl, "content-type": "application/x-www-form-urlencoded" },
+        body: `key=${encodeURIComponent(await daemon.adminKey())}`,
+      });
+      await response.body.dump();
+      assert.equal(response.statusCode, 303);
+      const cookie = String(response.headers["set-cookie"]);
+      assert.match(cookie, /mc_session=[^;]+;.*Secure/);
+      assert.match(cookie, /HttpOnly/);
+      assert.match(cookie, /SameSite=Strict/);
+    } finally {
+      await insecure.close();
+      await daemon.destroy();
     }
   });
 });
