@@ -366,3 +366,26 @@ describe("dashboard over TLS", { timeout: 180_000 }, () => {
     }
   });
 });
+
+describe("dashboard and the rate limit", { timeout: 180_000 }, () => {
+  test("a page costs its key one request however many reads render it", async () => {
+    const daemon = await TestDaemon.create();
+    try {
+      await daemon.start({ MC_RATE_LIMIT: "4" });
+      const tenant = await createTenant(daemon, "limited");
+      const login = await fetch(`${daemon.tcpUrl}/dashboard/login`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { origin: daemon.tcpUrl, "content-type": "application/x-www-form-urlencoded" },
+        body: `key=${encodeURIComponent(tenant.key)}`,
+      });
+      const cookie = /mc_session=[^;]+/.exec(login.headers.get("set-cookie") ?? "")?.[0] ?? "";
+      // The tenant view reads the apps and the quota: two API calls, one request of the limit.
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await fetch(`${daemon.tcpUrl}/dashboard`, { headers: { cookie } })).status);
+      assert.deepEqual(statuses, [200, 200, 200, 200, 429]);
+    } finally {
+      await daemon.destroy();
+    }
+  });
+});

@@ -15,24 +15,37 @@ export function callApi(
   method: string,
   path: string,
   body?: string,
+  charged = true,
 ): Promise<Response> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
   const request = new Request(new URL(path, "http://mcd"), { method, headers, body: body ?? null });
-  return Promise.resolve(dispatch(request, { ...env, sessionPrincipal: principal }));
+  return Promise.resolve(dispatch(request, { ...env, sessionPrincipal: principal, ...(charged ? {} : { uncharged: true }) }));
 }
 
 /** A JSON read typed by the shared schemas' types; a problem answer is thrown as its ApiError. */
-export async function readJson<T>(dispatch: Dispatch, env: ApiEnv["Bindings"], principal: Principal, path: string): Promise<T> {
-  const response = await callApi(dispatch, env, principal, "GET", path);
+export async function readJson<T>(
+  dispatch: Dispatch,
+  env: ApiEnv["Bindings"],
+  principal: Principal,
+  path: string,
+  charged = true,
+): Promise<T> {
+  const response = await callApi(dispatch, env, principal, "GET", path, undefined, charged);
   const text = await response.text();
   if (!response.ok) throw problemError(response.status, text);
   return JSON.parse(text) as T;
 }
 
 /** An NDJSON read (logs, audit), parsed line by line. */
-export async function readLines<T>(dispatch: Dispatch, env: ApiEnv["Bindings"], principal: Principal, path: string): Promise<T[]> {
-  const response = await callApi(dispatch, env, principal, "GET", path);
+export async function readLines<T>(
+  dispatch: Dispatch,
+  env: ApiEnv["Bindings"],
+  principal: Principal,
+  path: string,
+  charged = true,
+): Promise<T[]> {
+  const response = await callApi(dispatch, env, principal, "GET", path, undefined, charged);
   const text = await response.text();
   if (!response.ok) throw problemError(response.status, text);
   return text

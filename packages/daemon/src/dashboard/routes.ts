@@ -186,7 +186,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
     const scope = page.scope ? `?${page.scope.slice(1)}` : "";
     const [apps, quota] = await Promise.all([
       readJson<{ apps: App[] }>(deps.dispatch, c.env, page.principal, `/v1/apps${scope}`),
-      readJson<Quota>(deps.dispatch, c.env, page.principal, `/v1/quota${scope}`),
+      readJson<Quota>(deps.dispatch, c.env, page.principal, `/v1/quota${scope}`, false),
     ]);
     return c.html(appsPage(page, apps.apps, quota));
   });
@@ -201,13 +201,15 @@ export function dashboardRoutes(deps: DashboardDeps) {
     const app = await readJson<App>(deps.dispatch, c.env, principal, `/v1/apps/${name}${page.scope}`);
     const logQuery = `tail=${LOG_TAIL}${grep ? `&grep=${encodeURIComponent(grep)}` : ""}${and}`;
     const [releases, events, metrics, volumes, logs] = await Promise.all([
-      readJson<{ releases: Release[] }>(deps.dispatch, c.env, principal, `/v1/apps/${name}/releases${page.scope}`),
-      readJson<{ events: PlatformEvent[] }>(deps.dispatch, c.env, principal, `/v1/events?app=${name}&limit=30${and}`),
-      readJson<AppMetrics>(deps.dispatch, c.env, principal, `/v1/apps/${name}/metrics?since=${range}${and}`).catch(() => undefined),
+      readJson<{ releases: Release[] }>(deps.dispatch, c.env, principal, `/v1/apps/${name}/releases${page.scope}`, false),
+      readJson<{ events: PlatformEvent[] }>(deps.dispatch, c.env, principal, `/v1/events?app=${name}&limit=30${and}`, false),
+      readJson<AppMetrics>(deps.dispatch, c.env, principal, `/v1/apps/${name}/metrics?since=${range}${and}`, false).catch(() => undefined),
       app.volumes.length === 0
         ? { volumes: [] }
-        : readJson<{ volumes: Volume[] }>(deps.dispatch, c.env, principal, `/v1/volumes${page.scope}`).catch(() => ({ volumes: [] })),
-      readLines<LogLine>(deps.dispatch, c.env, principal, `/v1/apps/${name}/logs?${logQuery}`).then(
+        : readJson<{ volumes: Volume[] }>(deps.dispatch, c.env, principal, `/v1/volumes${page.scope}`, false).catch(() => ({
+            volumes: [],
+          })),
+      readLines<LogLine>(deps.dispatch, c.env, principal, `/v1/apps/${name}/logs?${logQuery}`, false).then(
         (lines) => ({ lines: lines.slice(-LOG_TAIL), error: undefined }),
         (error: unknown) => ({ lines: [], error: toApiError(error).message }),
       ),
@@ -238,8 +240,8 @@ export function dashboardRoutes(deps: DashboardDeps) {
     };
     const [tenants, health, audit] = await Promise.all([
       readJson<{ tenants: Tenant[] }>(deps.dispatch, c.env, page.principal, "/v1/tenants"),
-      readJson<Health>(deps.dispatch, c.env, page.principal, "/healthz"),
-      readLines<AuditEntry>(deps.dispatch, c.env, page.principal, "/v1/audit?tail=2000"),
+      readJson<Health>(deps.dispatch, c.env, page.principal, "/healthz", false),
+      readLines<AuditEntry>(deps.dispatch, c.env, page.principal, "/v1/audit?tail=2000", false),
     ]);
     const components = Object.values(health.components);
     const entries = audit.filter((entry) => matchesAudit(entry, filter)).slice(-200);
