@@ -86,8 +86,8 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
     logger,
   });
   events.on("event", (event) => logs.onPlatformEvent(event));
-  const webhooks = await WebhookService.open({
-    dataDir: config.dataDir,
+  const webhooks = new WebhookService({
+    store,
     sealed,
     events,
     rules: {

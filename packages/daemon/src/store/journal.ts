@@ -25,6 +25,8 @@ export const KEYED_COLLECTIONS: ReadonlyMap<string, (record: never) => string> =
   ["volumes", (r: State["volumes"][number]) => `${r.tenant}/${r.name}`],
   ["tenantKeys", (r: State["tenantKeys"][number]) => `${r.tenant}/${r.master}`],
   ["secrets", (r: State["secrets"][number]) => `${r.tenant}/${r.app}`],
+  ["webhooks", (r: State["webhooks"][number]) => r.id],
+  ["deliveries", (r: State["deliveries"][number]) => r.id],
 ]);
 
 export function keyOf(collection: string, record: unknown): string {

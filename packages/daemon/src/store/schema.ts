@@ -1,4 +1,4 @@
-import type { AppSpec, QuotaLimits, SpecChange } from "@minicloud/shared";
+import type { AppSpec, Delivery, QuotaLimits, SpecChange } from "@minicloud/shared";
 
 /**
  * 2: custom domains (an older mcd would keep them but neither serve nor clean them up).
@@ -9,8 +9,9 @@ import type { AppSpec, QuotaLimits, SpecChange } from "@minicloud/shared";
  *    drop them, and every tenant would lose the images it may run.
  * 6: state.journal next to state.json (the writes since the last snapshot): an older mcd would
  *    read the snapshot alone and lose them.
+ * 7: webhooks and their deliveries (they were in webhooks.json): an older mcd would drop them.
  */
-export const STATE_VERSION = 6;
+export const STATE_VERSION = 7;
 
 export interface TenantRecord {
   name: string;
@@ -188,6 +189,19 @@ export interface RegistryCredentialRecord {
   createdAt: string;
 }
 
+/** A tenant's alert webhook; its secret sealed with the tenant's data key for ["webhook", id]. */
+export interface WebhookRecord {
+  id: string;
+  tenant: string;
+  url: string;
+  events: string[];
+  sealedSecret: string;
+  createdAt: string;
+}
+
+/** One delivery of an event to a webhook: with its tenant and the exact body that is signed and sent. */
+export type DeliveryRecord = Delivery & { tenant: string; body: string };
+
 export interface State {
   version: number;
   tenants: TenantRecord[];
@@ -200,6 +214,9 @@ export interface State {
   pulledImages: PulledImageRecord[];
   publishedImages: PublishedImageRecord[];
   registryCredentials: RegistryCredentialRecord[];
+  webhooks: WebhookRecord[];
+  /** The newest deliveries across tenants (bounded by the webhook service). */
+  deliveries: DeliveryRecord[];
 }
 
 export function emptyState(): State {
@@ -215,5 +232,7 @@ export function emptyState(): State {
     pulledImages: [],
     publishedImages: [],
     registryCredentials: [],
+    webhooks: [],
+    deliveries: [],
   };
 }

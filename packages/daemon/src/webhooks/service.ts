@@ -12,9 +12,11 @@ import {
 import type { Logger } from "pino";
 import type { EventBus } from "../events/bus.ts";
 import type { SealedStore } from "../secrets/sealed-store.ts";
+import type { DeliveryRecord, WebhookRecord } from "../store/schema.ts";
+import type { Store } from "../store/store.ts";
 import { attempt, checkTarget, signature } from "./deliver.ts";
 import type { TargetRules } from "./target-rules.ts";
-import { WebhookFile, type WebhookRecord } from "./webhook-file.ts";
+import { WebhookRecords } from "./webhook-records.ts";
 
 /** Attempts per delivery; the waits between them double from RETRY_BASE_MS. */
 export const MAX_ATTEMPTS = 5;
@@ -25,7 +27,7 @@ const MAX_PENDING = 1000;
 const CONCURRENCY = 4;
 
 export interface WebhookServiceDeps {
-  dataDir: string;
+  store: Store;
   sealed: Pick<SealedStore, "ensureTenant" | "seal" | "open">;
   events: EventBus;
   rules: TargetRules;
@@ -41,7 +43,7 @@ export interface WebhookServiceDeps {
  */
 export class WebhookService {
   private readonly deps: WebhookServiceDeps;
-  private readonly file: WebhookFile;
+  private readonly records: WebhookRecords;
   private readonly ready: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly waiting = new Map<string, (delivery: Delivery) => void>();
@@ -49,16 +51,11 @@ export class WebhookService {
   private stopped = false;
   private readonly listener = (event: PlatformEvent) => this.onEvent(event);
 
-  private constructor(deps: WebhookServiceDeps, file: WebhookFile) {
+  constructor(deps: WebhookServiceDeps) {
     this.deps = deps;
-    this.file = file;
-  }
-
-  static async open(deps: WebhookServiceDeps): Promise<WebhookService> {
-    const service = new WebhookService(deps, await WebhookFile.open(deps.dataDir));
+    this.records = new WebhookRecords(deps.store);
     // Deliveries a stopped daemon left pending are picked up again.
-    for (const delivery of service.file.deliveries) if (delivery.state === "pending") service.ready.push(delivery.id);
-    return service;
+    for (const delivery of this.records.deliveries) if (delivery.state === "pending") this.ready.push(delivery.id);
   }
 
   start(): void {
@@ -70,15 +67,15 @@ export class WebhookService {
     this.stopped = true;
     this.deps.events.off("event", this.listener);
     for (const timer of this.timers) clearTimeout(timer);
-    await this.file.save();
+    await this.records.save();
   }
 
   list(tenant: string): Webhook[] {
-    return this.file.webhooks.filter((w) => w.tenant === tenant).map(view);
+    return this.records.webhooks.filter((w) => w.tenant === tenant).map(view);
   }
 
   async add(tenant: string, request: WebhookCreate): Promise<WebhookCreated> {
-    if (this.file.webhooks.filter((w) => w.tenant === tenant).length >= MAX_WEBHOOKS_PER_TENANT) {
+    if (this.records.webhooks.filter((w) => w.tenant === tenant).length >= MAX_WEBHOOKS_PER_TENANT) {
       throw new ApiError("conflict", `tenant ${tenant} has ${MAX_WEBHOOKS_PER_TENANT} webhooks, the most it may have: remove one first`);
     }
     const refused = await checkTarget(request.url, this.deps.rules);
@@ -94,22 +91,21 @@ export class WebhookService {
       sealedSecret: this.deps.sealed.seal(tenant, ["webhook", id], secret),
       createdAt: new Date().toISOString(),
     };
-    this.file.webhooks.push(record);
-    await this.file.save();
+    await this.records.add(record);
     return { ...view(record), secret };
   }
 
   async remove(tenant: string, id: string): Promise<void> {
     this.require(tenant, id);
-    this.file.webhooks = this.file.webhooks.filter((w) => w.id !== id);
-    await this.file.save();
+    await this.records.remove((w) => w.id === id);
   }
 
   /** Forgets a tenant's webhooks and deliveries (the tenant is being deleted). */
   async removeTenant(tenant: string): Promise<void> {
-    this.file.webhooks = this.file.webhooks.filter((w) => w.tenant !== tenant);
-    this.file.deliveries = this.file.deliveries.filter((d) => d.tenant !== tenant);
-    await this.file.save();
+    await this.records.remove(
+      (w) => w.tenant === tenant,
+      (d) => d.tenant === tenant,
+    );
   }
 
   /** Sends a test event and waits for its first attempt's outcome. */
@@ -127,7 +123,7 @@ export class WebhookService {
       message: `test delivery from minicloud to ${hook.url}`,
       data: {},
     };
-    const delivery = this.enqueue(hook, event);
+    const delivery = await this.enqueue(hook, event);
     if (delivery.state !== "pending") return delivery;
     return await new Promise((resolve) => this.waiting.set(delivery.id, resolve));
   }
@@ -135,7 +131,7 @@ export class WebhookService {
   /** Newest first. */
   deliveries(tenant: string, options: { webhook?: string | undefined; limit: number }): Delivery[] {
     if (options.webhook) this.require(tenant, options.webhook);
-    return this.file.deliveries
+    return this.records.deliveries
       .filter((d) => d.tenant === tenant && (!options.webhook || d.webhook === options.webhook))
       .slice(-options.limit)
       .reverse()
@@ -143,20 +139,23 @@ export class WebhookService {
   }
 
   private require(tenant: string, id: string): WebhookRecord {
-    const hook = this.file.webhooks.find((w) => w.id === id && w.tenant === tenant);
+    const hook = this.records.webhooks.find((w) => w.id === id && w.tenant === tenant);
     if (!hook) throw new ApiError("not_found", `webhook ${id} not found in tenant ${tenant} — see \`mc webhooks list\``);
     return hook;
   }
 
   private onEvent(event: PlatformEvent): void {
-    for (const hook of this.file.webhooks) {
-      if (hook.tenant === event.tenant && hook.events.includes(event.type)) this.enqueue(hook, event);
+    for (const hook of this.records.webhooks) {
+      if (hook.tenant !== event.tenant || !hook.events.includes(event.type)) continue;
+      this.enqueue(hook, event).catch((error) =>
+        this.deps.logger.warn({ err: error, webhook: hook.id }, "could not queue a webhook delivery"),
+      );
     }
   }
 
-  private enqueue(hook: WebhookRecord, event: { id: number; type: string; [key: string]: unknown }): Delivery {
-    const pending = this.file.deliveries.filter((d) => d.state === "pending").length;
-    const delivery = this.file.addDelivery({
+  private async enqueue(hook: WebhookRecord, event: { id: number; type: string; [key: string]: unknown }): Promise<Delivery> {
+    const pending = this.records.deliveries.filter((d) => d.state === "pending").length;
+    const delivery = await this.records.addDelivery({
       id: `dl_${randomBytes(6).toString("hex")}`,
       tenant: hook.tenant,
       webhook: hook.id,
@@ -182,7 +181,7 @@ export class WebhookService {
       this.ready.push(delivery.id);
       this.pump();
     }
-    this.file.saveSoon();
+    await this.records.save();
     return strip(delivery);
   }
 
@@ -200,9 +199,9 @@ export class WebhookService {
   }
 
   private async send(id: string): Promise<void> {
-    const delivery = this.file.deliveries.find((d) => d.id === id);
+    const delivery = this.records.deliveries.find((d) => d.id === id);
     if (delivery?.state !== "pending") return;
-    const hook = this.file.webhooks.find((w) => w.id === delivery.webhook);
+    const hook = this.records.webhooks.find((w) => w.id === delivery.webhook);
     if (!hook) {
       delivery.state = "failed";
       delivery.nextAttemptAt = null;
@@ -243,8 +242,8 @@ export class WebhookService {
     this.settled(delivery);
   }
 
-  private settled(delivery: Delivery): void {
-    this.file.saveSoon();
+  private settled(delivery: DeliveryRecord): void {
+    this.records.save().catch((error) => this.deps.logger.warn({ err: error, delivery: delivery.id }, "could not save a webhook delivery"));
     const waiter = this.waiting.get(delivery.id);
     if (waiter) {
       this.waiting.delete(delivery.id);
@@ -257,7 +256,8 @@ function view(record: WebhookRecord): Webhook {
   return { id: record.id, tenant: record.tenant, url: record.url, events: record.events, createdAt: record.createdAt };
 }
 
+/** A copy without the tenant and body, detached from the state (it is answered while attempts go on). */
 function strip(delivery: Delivery & { tenant?: string; body?: string }): Delivery {
   const { tenant: _tenant, body: _body, ...rest } = delivery;
-  return structuredClone(rest);
+  return JSON.parse(JSON.stringify(rest)) as Delivery;
 }
