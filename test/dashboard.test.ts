@@ -314,6 +314,42 @@ describe("dashboard", { timeout: 600_000 }, () => {
     }
   });
 
+  test("a narrow screen, the system's dark mode and the keyboard", async () => {
+    const background = () =>
+      (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(
+        (globalThis as unknown as { document: { body: unknown } }).document.body,
+      ).backgroundColor;
+    const phone = await signIn(chromium.browser, base, acme.key, { viewport: { width: 360, height: 740 }, colorScheme: "dark" });
+    try {
+      for (const path of ["/dashboard", "/dashboard/apps/web"]) {
+        await phone.page.goto(`${base}${path}`);
+        const { scrollWidth, clientWidth } = await phone.page.evaluate(() => {
+          const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document
+            .documentElement;
+          return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth };
+        });
+        assert.ok(scrollWidth <= clientWidth, `${path} fits 360 px (${scrollWidth} > ${clientWidth})`);
+      }
+      assert.equal(await phone.page.evaluate(background), "rgb(13, 17, 23)", "dark background under prefers-color-scheme: dark");
+      // The first Tab reaches the skip link; a form is sent with Enter.
+      await phone.page.keyboard.press("Tab");
+      const focused = () =>
+        (globalThis as unknown as { document: { activeElement: { className: string } | null } }).document.activeElement?.className;
+      assert.equal(await phone.page.evaluate(focused), "skip");
+      await phone.page.fill("#scale-count", "1");
+      await phone.page.press("#scale-count", "Enter");
+      await phone.page.waitForSelector("#notice >> text=Scale: done");
+    } finally {
+      await phone.context.close();
+    }
+    const light = await signIn(chromium.browser, base, acme.key, { colorScheme: "light" });
+    try {
+      assert.equal(await light.page.evaluate(background), "rgb(255, 255, 255)");
+    } finally {
+      await light.context.close();
+    }
+  });
+
   test("mc dashboard prints the URL (and opens nothing without a TTY)", async () => {
     for (const env of [acme.env, daemon.env]) {
       const printed = json<{ url: string; opened: boolean }>(await ok(["dashboard", "--json"], env));
