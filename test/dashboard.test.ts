@@ -235,6 +235,10 @@ describe("dashboard", { timeout: 600_000 }, () => {
     const replay = await fetch(`${base}/dashboard`, { headers: { cookie: `mc_session=${cookie?.value}` }, redirect: "manual" });
     assert.equal(replay.status, 303);
     await context.close();
+    // Sign-in and sign-out are in the audit log with the key that did them.
+    const audit = await ok(["audit", "--tail", "50", "--json"], daemon.env);
+    assert.match(audit, /POST \/dashboard\/login/);
+    assert.match(audit, /POST \/dashboard\/logout/);
 
     const created = json<{ id: string; key: string }>(await ok(["keys", "create", "--name", "browser", "--json"], acme.env));
     const second = await signIn(chromium.browser, base, created.key);

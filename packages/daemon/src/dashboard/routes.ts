@@ -130,14 +130,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
       path: "/dashboard",
       maxAge: SESSION_TTL_MS / 1000,
     });
-    await deps.auditLog.append({
-      requestId: c.get("requestId"),
-      actor: { role: principal.role, tenant: principal.tenant, keyId: principal.keyId, transport: "tcp" },
-      action: "POST /dashboard/login",
-      tenant: principal.tenant,
-      target: "dashboard/login",
-      outcome: { status: 303, code: null },
-    });
+    await deps.auditLog.append(sessionRecord(c, principal, "login", 303));
     return c.redirect(principal.role === "admin" ? "/dashboard/admin" : "/dashboard", 303);
   });
 
@@ -168,7 +161,9 @@ export function dashboardRoutes(deps: DashboardDeps) {
   });
 
   routes.post("/dashboard/logout", async (c) => {
-    await deps.sessions.end(caller(c).id);
+    const { id, principal } = caller(c);
+    await deps.sessions.end(id);
+    await deps.auditLog.append(sessionRecord(c, principal, "logout", 200));
     deleteCookie(c, SESSION_COOKIE, { path: "/dashboard" });
     return c.json({ ok: true as const });
   });
@@ -258,6 +253,18 @@ export function dashboardRoutes(deps: DashboardDeps) {
     return c.html(errorPage(problem), problem.status as 400);
   });
   return routes;
+}
+
+/** A sign-in or sign-out, as the audit log records it. */
+function sessionRecord(c: Context<ApiEnv>, principal: Principal, what: "login" | "logout", status: number): AuditRecord {
+  return {
+    requestId: c.get("requestId"),
+    actor: { role: principal.role, tenant: principal.tenant, keyId: principal.keyId, transport: "tcp" },
+    action: `POST /dashboard/${what}`,
+    tenant: principal.tenant,
+    target: `dashboard/${what}`,
+    outcome: { status, code: null },
+  };
 }
 
 function pageContext(c: Context<ApiEnv>): PageContext {

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
-import { csrfMatches, SESSION_TTL_MS, Sessions } from "./sessions.ts";
+import { csrfMatches, SESSION_TTL_MS, SESSIONS_PER_KEY, Sessions } from "./sessions.ts";
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
@@ -49,4 +49,15 @@ test("the CSRF token must match exactly", async () => {
       session.csrf.replace(/^./, (c) => (c === "a" ? "b" : "a")),
     ),
   );
+});
+
+test("a key holds at most SESSIONS_PER_KEY sessions: signing in again ends its oldest", async () => {
+  const sessions = await Sessions.open(await dataDir());
+  const now = Date.now();
+  const made = [];
+  for (let i = 0; i <= SESSIONS_PER_KEY; i++) made.push(await sessions.create("key1", now + i));
+  const other = await sessions.create("key2", now);
+  assert.equal(sessions.get(made[0]?.id), undefined);
+  for (const { id } of made.slice(1)) assert.ok(sessions.get(id));
+  assert.ok(sessions.get(other.id));
 });

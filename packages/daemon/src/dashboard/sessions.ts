@@ -4,6 +4,8 @@ import path from "node:path";
 
 /** How long a dashboard session lasts from sign-in; signing in again starts a new one. */
 export const SESSION_TTL_MS = 8 * 3600_000;
+/** Sessions one key may hold at once; signing in again past it ends that key's oldest. */
+export const SESSIONS_PER_KEY = 20;
 
 export interface Session {
   /** The API key the session was exchanged for: its state is checked on every request. */
@@ -44,6 +46,9 @@ export class Sessions {
     const id = randomBytes(32).toString("base64url");
     const session: Session = { keyId, csrf: randomBytes(24).toString("base64url"), expiresAt: now + SESSION_TTL_MS };
     this.byHash.set(hashOf(id), session);
+    // Bounded: a script signing in over and over cannot grow the file without end.
+    const ofKey = [...this.byHash].filter(([, s]) => s.keyId === keyId).sort(([, a], [, b]) => a.expiresAt - b.expiresAt);
+    for (const [hash] of ofKey.slice(0, Math.max(0, ofKey.length - SESSIONS_PER_KEY))) this.byHash.delete(hash);
     await this.save();
     return { id, session };
   }
