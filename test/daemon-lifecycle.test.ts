@@ -32,7 +32,8 @@ async function supervisedOf(dataDir: string): Promise<string[]> {
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry) || !(await alive(Number(entry)))) continue;
     const argv = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
-    if (/(caddy|coredns|docker-registry)$/.test(argv[0] ?? "") && argv.some((arg) => arg.startsWith(`${dataDir}/`))) found.push(`${argv[0]} ${entry}`);
+    if (/(caddy|coredns|docker-registry)$/.test(argv[0] ?? "") && argv.some((arg) => arg.startsWith(`${dataDir}/`)))
+      found.push(`${argv[0]} ${entry}`);
   }
   return found;
 }
