@@ -2,6 +2,8 @@ import net from "node:net";
 import { ApiError, formatBytes, type Protocol } from "@minicloud/shared";
 import type { Runtime, RuntimeInstance } from "../runtime/runtime.ts";
 
+/** Probes start this soon after the start and back off (doubling) to POLL_MS: most apps listen within tens of ms. */
+const FIRST_POLL_MS = 5;
 const POLL_MS = 50;
 const PROBE_TIMEOUT_MS = 1000;
 /** An app without a port counts as healthy once it has kept running this long. */
@@ -55,8 +57,14 @@ export async function probeHttp(address: string, path: string): Promise<boolean>
  */
 export async function waitHealthy(runtime: Runtime, instance: RuntimeInstance, target: HealthTarget, timeoutMs: number): Promise<void> {
   const started = Date.now();
+  const port = target.port;
+  const probed = (i: RuntimeInstance | undefined): Promise<boolean> =>
+    port != null && i?.state === "running" && i.ip !== null ? probe(i.ip, { ...target, port }) : Promise.resolve(false);
+  // The first pass takes the instance as inspected right after its start (no second engine call).
+  let current: RuntimeInstance | undefined = instance;
+  let up = await probed(current);
+  let wait = FIRST_POLL_MS;
   while (true) {
-    const current = await runtime.inspectInstance(instance.containerId);
     if (current?.state !== "running") {
       const reason = !current
         ? "disappeared"
@@ -65,24 +73,21 @@ export async function waitHealthy(runtime: Runtime, instance: RuntimeInstance, t
           : `exited with code ${current.exitCode ?? "?"}`;
       throw await unhealthy(runtime, instance, `instance ${instance.instanceId} ${reason} before it became healthy`);
     }
-    if (target.port == null) {
-      if (Date.now() - started >= RUNNING_GRACE_MS) return;
-    } else if (current.ip !== null && (await probe(current.ip, { ...target, port: target.port }))) {
-      return;
-    }
+    if (port == null ? Date.now() - started >= RUNNING_GRACE_MS : up) return;
     if (Date.now() - started > timeoutMs) {
       const seconds = Math.round(timeoutMs / 1000);
       const what =
-        target.protocol === "tcp"
-          ? `accept TCP connections on port ${target.port}`
-          : `answer HTTP on port ${target.port} at ${target.healthPath}`;
+        target.protocol === "tcp" ? `accept TCP connections on port ${port}` : `answer HTTP on port ${port} at ${target.healthPath}`;
       throw await unhealthy(
         runtime,
         instance,
-        `instance ${instance.instanceId} did not ${what} within ${seconds}s — does the image listen on port ${target.port}? Set --port to the port it listens on${target.protocol === "tcp" ? "" : " (--protocol tcp for a service that does not speak HTTP)"}, or give it longer with --health-timeout`,
+        `instance ${instance.instanceId} did not ${what} within ${seconds}s — does the image listen on port ${port}? Set --port to the port it listens on${target.protocol === "tcp" ? "" : " (--protocol tcp for a service that does not speak HTTP)"}, or give it longer with --health-timeout`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    wait = Math.min(POLL_MS, wait * 2);
+    // The engine's view and the next probe at once (the address stays while the instance runs).
+    [current, up] = await Promise.all([runtime.inspectInstance(instance.containerId), probed(current)]);
   }
 }
 
