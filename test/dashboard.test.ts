@@ -292,7 +292,7 @@ describe("dashboard", { timeout: 600_000 }, () => {
     try {
       // An app's volume with its size and snapshots.
       await page.goto(`${base}/dashboard/apps/keeper`);
-      assert.match((await page.textContent("#config")) ?? "", /tmpdata at \/data — .* of 64m, 0 snapshots/);
+      assert.match((await page.textContent("#config")) ?? "", /tmpdata at \/data — .* of 64\.0 MiB, 0 snapshots/);
       await page.goto(`${base}/dashboard/apps/tmp`);
       await page.waitForSelector("body[data-live=connected]");
       await page.click("button:text-is('Stop')");

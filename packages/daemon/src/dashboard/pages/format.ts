@@ -1,4 +1,3 @@
-import { formatBytes } from "@minicloud/shared";
 import { html } from "hono/html";
 import type { Html } from "./layout.ts";
 
@@ -9,7 +8,19 @@ export function usageBar(label: string, used: number, limit: number, show: (n: n
 <span class="usage-text">${show(used)} / ${show(limit)}</span></div>`;
 }
 
-export const bytes = (n: number): string => formatBytes(n);
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+
+/** Bytes for people (1.6 GiB), not the exact size flags take (`formatBytes`' 1667852k). */
+export function bytes(n: number): string {
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${Math.round(value)} B`;
+  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${UNITS[unit]}`;
+}
 
 export function when(iso: string | null | undefined): Html {
   if (!iso) return html`—`;

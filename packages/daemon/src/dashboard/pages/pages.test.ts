@@ -4,6 +4,7 @@ import type { App, AuditEntry, Instance } from "@minicloud/shared";
 import { matchesAudit } from "./admin.ts";
 import { appState } from "./apps.ts";
 import { lineChart } from "./chart.ts";
+import { bytes } from "./format.ts";
 import { loginPage } from "./login.ts";
 
 const entry = (over: Partial<AuditEntry>): AuditEntry => ({
@@ -66,4 +67,12 @@ test("text is escaped in pages", () => {
   const page = String(loginPage(`<script>alert(1)</script>`, true));
   assert.ok(!page.includes("<script>alert(1)"));
   assert.ok(page.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
+});
+
+test("bytes for people", () => {
+  assert.equal(bytes(0), "0 B");
+  assert.equal(bytes(1536), "1.5 KiB");
+  assert.equal(bytes(64 * 1024 ** 2), "64.0 MiB");
+  assert.equal(bytes(1667852 * 1024), "1.6 GiB");
+  assert.equal(bytes(300 * 1024 ** 3), "300 GiB");
 });
