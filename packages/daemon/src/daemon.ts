@@ -321,7 +321,7 @@ export async function startDaemon(config: DaemonConfig, logger: Logger): Promise
   const rateLimiter = new RateLimiter({ limit: config.rateLimitPerMinute, windowSeconds: 60 });
   const authFailures = new AuthFailures(config.authFailures, auditLog);
   const streamLimits = new StreamLimits(config.streams);
-  const dashboardSessions = await Sessions.open(config.dataDir);
+  const dashboardSessions = new Sessions(store);
   const api = createApi({
     store,
     runtime,

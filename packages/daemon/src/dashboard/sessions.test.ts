@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
+import { Store } from "../store/store.ts";
 import { csrfMatches, SESSION_TTL_MS, SESSIONS_PER_KEY, Sessions } from "./sessions.ts";
 
 const dirs: string[] = [];
@@ -13,17 +14,23 @@ async function dataDir(): Promise<string> {
   return dir;
 }
 
-test("a session survives a reopen; the file holds only the id's hash, 0600", async () => {
+/** Sessions on a store of their own in `dir` (a fresh data dir unless given). */
+async function open(dir?: string): Promise<Sessions> {
+  return new Sessions(await Store.open(dir ?? (await dataDir())));
+}
+
+test("a session survives a restart; the state holds only the id's hash", async () => {
   const dir = await dataDir();
-  const { id, session } = await (await Sessions.open(dir)).create("key1");
-  const file = path.join(dir, "dashboard", "sessions.json");
-  assert.ok(!(await readFile(file, "utf8")).includes(id));
-  assert.equal((await stat(file)).mode & 0o777, 0o600);
-  assert.deepEqual((await Sessions.open(dir)).get(id), session);
+  const { id, session } = await (await open(dir)).create("key1");
+  for (const name of ["state.json", "state.journal"]) assert.ok(!(await readFile(path.join(dir, name), "utf8")).includes(id));
+  // state.json's mode is mcd's umask (077); the journal is made 0600 whatever the umask.
+  assert.equal((await stat(path.join(dir, "state.journal"))).mode & 0o777, 0o600);
+  assert.match(await readFile(path.join(dir, "state.journal"), "utf8"), /dashboardSessions/);
+  assert.deepEqual((await open(dir)).get(id), session);
 });
 
 test("expired sessions, ended ones and a key's sessions are gone", async () => {
-  const sessions = await Sessions.open(await dataDir());
+  const sessions = await open();
   const old = await sessions.create("key1", Date.now() - SESSION_TTL_MS - 1);
   assert.equal(sessions.get(old.id), undefined);
   const a = await sessions.create("key1");
@@ -39,7 +46,7 @@ test("expired sessions, ended ones and a key's sessions are gone", async () => {
 });
 
 test("the CSRF token must match exactly", async () => {
-  const { session } = await (await Sessions.open(await dataDir())).create("key1");
+  const { session } = await (await open()).create("key1");
   assert.ok(csrfMatches(session, session.csrf));
   assert.ok(!csrfMatches(session, undefined));
   assert.ok(!csrfMatches(session, `${session.csrf}x`));
@@ -52,7 +59,7 @@ test("the CSRF token must match exactly", async () => {
 });
 
 test("a key holds at most SESSIONS_PER_KEY sessions: signing in again ends its oldest", async () => {
-  const sessions = await Sessions.open(await dataDir());
+  const sessions = await open();
   const now = Date.now();
   const made = [];
   for (let i = 0; i <= SESSIONS_PER_KEY; i++) made.push(await sessions.create("key1", now + i));

@@ -65,7 +65,8 @@ beforeEach(async () => {
   service = new DomainService({ store, events, networking, domain: "cloud.local", maxPerTenant: 3 });
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  // The event bus appends to events.log without being awaited: a write may land while rm runs.
+  await rm(dir, { recursive: true, force: true, maxRetries: 5 });
 });
 
 test("an added domain is stored, published, announced and listed with its URLs", async () => {

@@ -27,6 +27,7 @@ export const KEYED_COLLECTIONS: ReadonlyMap<string, (record: never) => string> =
   ["secrets", (r: State["secrets"][number]) => `${r.tenant}/${r.app}`],
   ["webhooks", (r: State["webhooks"][number]) => r.id],
   ["deliveries", (r: State["deliveries"][number]) => r.id],
+  ["dashboardSessions", (r: State["dashboardSessions"][number]) => r.hash],
 ]);
 
 export function keyOf(collection: string, record: unknown): string {

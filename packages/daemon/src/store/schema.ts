@@ -10,8 +10,9 @@ import type { AppSpec, Delivery, QuotaLimits, SpecChange } from "@minicloud/shar
  * 6: state.journal next to state.json (the writes since the last snapshot): an older mcd would
  *    read the snapshot alone and lose them.
  * 7: webhooks and their deliveries (they were in webhooks.json): an older mcd would drop them.
+ * 8: dashboard sessions (they were in dashboard/sessions.json): an older mcd would drop them.
  */
-export const STATE_VERSION = 7;
+export const STATE_VERSION = 8;
 
 export interface TenantRecord {
   name: string;
@@ -202,6 +203,16 @@ export interface WebhookRecord {
 /** One delivery of an event to a webhook: with its tenant and the exact body that is signed and sent. */
 export type DeliveryRecord = Delivery & { tenant: string; body: string };
 
+/** A dashboard session: the SHA-256 of the id its cookie holds (a copy of the state signs nobody in). */
+export interface DashboardSessionRecord {
+  hash: string;
+  /** The API key the session was exchanged for: its state is checked on every request. */
+  keyId: string;
+  /** Sent back in `X-CSRF-Token` on every state-changing request. */
+  csrf: string;
+  expiresAt: number;
+}
+
 export interface State {
   version: number;
   tenants: TenantRecord[];
@@ -217,6 +228,7 @@ export interface State {
   webhooks: WebhookRecord[];
   /** The newest deliveries across tenants (bounded by the webhook service). */
   deliveries: DeliveryRecord[];
+  dashboardSessions: DashboardSessionRecord[];
 }
 
 export function emptyState(): State {
@@ -234,5 +246,6 @@ export function emptyState(): State {
     registryCredentials: [],
     webhooks: [],
     deliveries: [],
+    dashboardSessions: [],
   };
 }
