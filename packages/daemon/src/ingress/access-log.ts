@@ -13,7 +13,7 @@ export function accessLogPath(dataDir: string): string {
 
 /**
  * Only what the metrics read (host, status, duration) and the time: Caddy encodes every field of
- * every request, and the full line cost ~15 % of its CPU per request under load (docs/performance.md).
+ * every request, and the full line cost ~10-15 % of its CPU per request under load (docs/performance.md).
  * Without headers and URIs, cookies and tokens (also in query strings) never reach the disk.
  */
 const DROPPED = [
