@@ -146,7 +146,9 @@ describe("hardening: slow log readers, large log reads and failed-auth floods st
     const peak = await peakRss(pid, new Promise((resolve) => setTimeout(resolve, 20_000)));
     const growth = peak - start;
     t.diagnostic(`RSS ${Math.round(start / MB)} MB → peak ${Math.round(peak / MB)} MB behind a stalled follower`);
-    assert.ok(growth < 60 * MB, `mcd grew by ${Math.round(growth / MB)} MB behind a stalled reader (bound: 60 MB)`);
+    // Generous: the durable log collector ingests the same megabytes a second meanwhile (through its
+    // own bounded queue); an unbounded follower grew mcd by ~45 MB a second, 1.75 GB in 40 s.
+    assert.ok(growth < 120 * MB, `mcd grew by ${Math.round(growth / MB)} MB behind a stalled reader (bound: 120 MB)`);
 
     // Reading again, the stream goes on with whole NDJSON lines (nothing was cut mid-line).
     let text = "";

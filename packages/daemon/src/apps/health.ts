@@ -5,6 +5,8 @@ import type { Runtime, RuntimeInstance } from "../runtime/runtime.ts";
 /** Probes start this soon after the start and back off (doubling) to POLL_MS: most apps listen within tens of ms. */
 const FIRST_POLL_MS = 5;
 const POLL_MS = 50;
+/** How long after an exit 137 the engine is given to mark the instance OOM-killed. */
+const OOM_SETTLE_MS = 250;
 const PROBE_TIMEOUT_MS = 1000;
 /** An app without a port counts as healthy once it has kept running this long. */
 export const RUNNING_GRACE_MS = 2000;
@@ -66,6 +68,11 @@ export async function waitHealthy(runtime: Runtime, instance: RuntimeInstance, t
   let wait = FIRST_POLL_MS;
   while (true) {
     if (current?.state !== "running") {
+      // The engine may record the exit (137) before it handles the kernel's OOM event: ask once more.
+      if (current?.exitCode === 137 && !current.oomKilled) {
+        await new Promise((resolve) => setTimeout(resolve, OOM_SETTLE_MS));
+        current = (await runtime.inspectInstance(instance.containerId)) ?? current;
+      }
       const reason = !current
         ? "disappeared"
         : current.oomKilled

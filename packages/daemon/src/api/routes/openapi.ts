@@ -403,12 +403,11 @@ export const OPERATIONS: Operation[] = [
  * `/v1/apps/{name}`); empty when no route has that path.
  */
 export function methodsFor(path: string): string[] {
-  const methods = new Set<string>();
-  for (const op of OPERATIONS) {
-    const pattern = new RegExp(`^${op.path.replace(/\{\w+\}/g, "[^/]+")}$`);
-    if (pattern.test(path)) methods.add(op.method.toUpperCase());
-  }
-  return [...methods];
+  // The path's own resource only: /v1/webhooks/deliveries is not /v1/webhooks/{id}, as in routing.
+  const matching = OPERATIONS.filter((op) => new RegExp(`^${op.path.replace(/\{\w+\}/g, "[^/]+")}$`).test(path));
+  const params = (op: Operation) => (op.path.match(/\{\w+\}/g) ?? []).length;
+  const fewest = Math.min(...matching.map(params));
+  return [...new Set(matching.filter((op) => params(op) === fewest).map((op) => op.method.toUpperCase()))];
 }
 
 const jsonSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
