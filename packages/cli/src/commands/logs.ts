@@ -1,17 +1,10 @@
-import { logSinceSchema, MAX_LOG_LINES } from "@minicloud/shared";
+import { type LogLine, logSinceSchema, MAX_LOG_LINES } from "@minicloud/shared";
 import { Flags } from "@oclif/core";
 import { appArg, validAppName } from "../lib/app-args.ts";
 import { BaseCommand } from "../lib/base-command.ts";
 import { printNdjson } from "../lib/ndjson.ts";
 import { chalk } from "../lib/output.ts";
 import { UsageError } from "../lib/usage-error.ts";
-
-interface LogLine {
-  ts: string;
-  instance: string;
-  stream: "stdout" | "stderr";
-  line: string;
-}
 
 export default class Logs extends BaseCommand {
   static override summary = "Print an app's logs (stdout and stderr of every instance, timestamped).";

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import type { LogLine } from "@minicloud/shared";
 
 /** What the platform asks the runtime to run; already validated and defaulted. */
 export interface InstanceSpec {
@@ -63,12 +64,8 @@ export interface InstanceStats {
   memoryBytes: number;
 }
 
-export interface LogLine {
-  ts: string;
-  instance: string;
-  stream: "stdout" | "stderr";
-  line: string;
-}
+/** A log line as the API answers it (the shared contract). */
+export type { LogLine };
 
 export interface LogOptions {
   follow: boolean;

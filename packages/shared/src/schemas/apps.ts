@@ -241,6 +241,17 @@ export const logSinceSchema = durationSchema.refine(
   { message: `must be at most ${MAX_LOG_SINCE_DAYS}d` },
 );
 
+/** One line of `GET /v1/apps/:name/logs` (NDJSON), as `mc logs --json` prints it. */
+export const logLineSchema = z.object({
+  ts: z.string(),
+  instance: z.string(),
+  stream: z.enum(["stdout", "stderr"]),
+  line: z.string(),
+  /** The release the instance ran (stored lines; absent on lines streamed straight from the engine). */
+  release: z.number().int().optional(),
+});
+export type LogLine = z.infer<typeof logLineSchema>;
+
 export const logsQuerySchema = z
   .object({
     follow: z.enum(["true", "false"]).default("false"),

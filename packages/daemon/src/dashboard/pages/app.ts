@@ -1,16 +1,11 @@
-import type { App, AppMetrics, PlatformEvent, Release, Volume } from "@minicloud/shared";
+import type { App, AppMetrics, LogLine, PlatformEvent, Release, Volume } from "@minicloud/shared";
 import { html } from "hono/html";
 import { appState } from "./apps.ts";
 import { lineChart } from "./chart.ts";
 import { bytes, stateBadge, when } from "./format.ts";
 import { type Html, layout, type PageContext } from "./layout.ts";
 
-export interface LogLine {
-  ts: string;
-  instance: string;
-  stream?: string;
-  line: string;
-}
+export type { LogLine };
 
 export interface AppPageData {
   app: App;
