@@ -19,7 +19,6 @@ import {
   ImageNotFoundError,
   type InstanceSpec,
   type InstanceState,
-  type InstanceStats,
   type LogOptions,
   NetworkMissingError,
   PullFailedError,
@@ -454,21 +453,6 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async stats(containerId: string): Promise<InstanceStats | undefined> {
-    try {
-      const stats = (await this.docker.getContainer(containerId).stats({ stream: false })) as DockerStats;
-      const cpuDelta = stats.cpu_stats.cpu_usage.total_usage - stats.precpu_stats.cpu_usage.total_usage;
-      const systemDelta = (stats.cpu_stats.system_cpu_usage ?? 0) - (stats.precpu_stats.system_cpu_usage ?? 0);
-      const cpus = stats.cpu_stats.online_cpus ?? 1;
-      const cpuPercent = systemDelta > 0 && cpuDelta >= 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
-      const cache = stats.memory_stats.stats?.cache ?? stats.memory_stats.stats?.inactive_file ?? 0;
-      return { cpuPercent: Math.round(cpuPercent * 100) / 100, memoryBytes: Math.max(0, (stats.memory_stats.usage ?? 0) - cache) };
-    } catch (error) {
-      if (statusOf(error) === 404 || statusOf(error) === 409) return undefined;
-      throw engineError(error);
-    }
-  }
-
   async watchEvents(onEvent: (event: RuntimeEvent) => void, onEnd: (error?: Error) => void): Promise<{ stop(): void }> {
     let stream: NodeJS.ReadableStream;
     try {
@@ -597,12 +581,6 @@ function toRuntimeEvent(event: DockerEvent): RuntimeEvent | undefined {
     app: attributes[LABEL.app] ?? "",
     exitCode,
   };
-}
-
-interface DockerStats {
-  cpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number; online_cpus?: number };
-  precpu_stats: { cpu_usage: { total_usage: number }; system_cpu_usage?: number };
-  memory_stats: { usage?: number; stats?: { cache?: number; inactive_file?: number } };
 }
 
 function toInstance(info: Docker.ContainerInspectInfo): RuntimeInstance {

@@ -120,7 +120,6 @@ export interface Runtime {
   inspectInstance(containerId: string): Promise<RuntimeInstance | undefined>;
   /** Every instance of this prefix in one engine call (`startedAt` and `restartCount` are not filled in). */
   listInstances(filter?: { tenant?: string; app?: string }): Promise<RuntimeInstance[]>;
-  stats(containerId: string): Promise<InstanceStats | undefined>;
   /**
    * Bytes the container wrote into its writable layer (the engine's SizeRw); undefined when it is
    * gone. The engine walks the layer to answer: call it for few containers, not often.
